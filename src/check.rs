@@ -1,0 +1,47 @@
+//! The `check` subcommand: prints the effective configuration (credentials masked) and tests the API.
+//!
+//! Invariant: it prints no credential, and it reports failure through its return value so that the binary exits
+//! non-zero when the API does not accept the configured credential.
+
+use std::io::Write;
+
+use crate::config::Config;
+use crate::session::Server;
+use crate::tools::{self, ToolCtx};
+
+/// Prints the configuration and the connection test to `out`; true when the API accepted the credential.
+pub async fn run(config: Config, out: &mut dyn Write) -> bool {
+    let _ = writeln!(out, "pingera-mcp {} configuration:", env!("CARGO_PKG_VERSION"));
+    for (name, value) in config.describe() {
+        let _ = writeln!(out, "  {name:<20} {value}");
+    }
+    let server = Server::new(config);
+    let _ = writeln!(out, "  {:<20} {}", "tools offered", server.tools().len());
+    let credential = server.config.credential.clone();
+    let srv = std::sync::Arc::clone(&server);
+    let outcome = tokio::task::spawn_blocking(move || {
+        let tool = tools::find("test_pingera_connection").expect("the connection test is in the table");
+        let ctx = ToolCtx {
+            api: &srv.api,
+            credential: credential.as_ref(),
+            observer: &crate::pingera::Quiet,
+            show_secret_values: srv.config.show_secret_values,
+        };
+        tool.call(&ctx, &serde_json::Map::new())
+    })
+    .await;
+    match outcome {
+        Ok(Ok(_)) => {
+            let _ = writeln!(out, "API check: OK, {} accepted the credential", server.api.base_url());
+            true
+        }
+        Ok(Err(e)) => {
+            let _ = writeln!(out, "API check: FAILED: {e}");
+            false
+        }
+        Err(e) => {
+            let _ = writeln!(out, "API check: FAILED: {e}");
+            false
+        }
+    }
+}

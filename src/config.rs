@@ -1,0 +1,619 @@
+//! Configuration from the environment and the command line.
+//!
+//! Invariant: every setting has exactly one source of truth, resolved here once at start-up in a fixed order
+//! (command-line flag, then the `PINGERA_*` variable, then the unprefixed alias the reference implementation reads,
+//! then the default). A value that does not parse is an error that names the variable and the accepted values;
+//! nothing falls back silently to a default. Credentials are wrapped in [`Secret`], whose `Debug` and `Display`
+//! never show the value.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// The default Pingera API base URL (the reference implementation's default).
+pub const DEFAULT_BASE_URL: &str = "https://api.pingera.ru/v1";
+/// The default MCP server name (the reference implementation's default).
+pub const DEFAULT_SERVER_NAME: &str = "Pingera MCP Server";
+/// The default per-message limit on stdio and HTTP: 4 MiB.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+
+/// A string that must never be printed: `Debug` and `Display` show a mask.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret string.
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+
+    /// The secret itself, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// A mask that shows only the length and the last two characters of long secrets, so an operator can tell
+    /// two keys apart without the key being recoverable.
+    pub fn masked(&self) -> String {
+        let n = self.0.chars().count();
+        if n >= 16 {
+            let tail: String = self.0.chars().skip(n - 2).collect();
+            format!("****{tail} ({n} chars)")
+        } else {
+            format!("**** ({n} chars)")
+        }
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("****")
+    }
+}
+
+/// The Pingera credential sent in the `Authorization` header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credential {
+    /// An API key, sent raw: `Authorization: <key>`.
+    ApiKey(Secret),
+    /// A JWT, sent as `Authorization: Bearer <jwt>`.
+    Jwt(Secret),
+}
+
+impl Credential {
+    /// The value of the `Authorization` header.
+    pub fn header_value(&self) -> String {
+        match self {
+            Credential::ApiKey(k) => k.expose().to_owned(),
+            Credential::Jwt(t) => format!("Bearer {}", t.expose()),
+        }
+    }
+
+    /// A short description that is safe to print.
+    pub fn describe(&self) -> String {
+        match self {
+            Credential::ApiKey(k) => format!("API key {}", k.masked()),
+            Credential::Jwt(t) => format!("JWT (Bearer) {}", t.masked()),
+        }
+    }
+}
+
+/// Which tools are offered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Only tools that change nothing in Pingera.
+    ReadOnly,
+    /// Every tool.
+    ReadWrite,
+}
+
+impl Mode {
+    /// The configuration word for the mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::ReadOnly => "read_only",
+            Mode::ReadWrite => "read_write",
+        }
+    }
+}
+
+/// How MCP messages reach the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Newline-delimited JSON-RPC on stdin and stdout.
+    Stdio,
+    /// Streamable HTTP at `/mcp` (and the 2024-11-05 HTTP+SSE endpoints).
+    Http,
+}
+
+impl Transport {
+    /// The configuration word for the transport.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Stdio => "stdio",
+            Transport::Http => "http",
+        }
+    }
+}
+
+/// The effective configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The credential from `PINGERA_JWT_TOKEN` or `PINGERA_API_KEY` (the JWT wins when both are set).
+    pub credential: Option<Credential>,
+    /// True when both were set, so that start-up can say which one is used.
+    pub both_credentials_set: bool,
+    /// Which tools are offered.
+    pub mode: Mode,
+    /// The API origin plus any path prefix, without a trailing `/v1` (request paths carry `/v1/...`).
+    pub base_url: String,
+    /// The timeout of one API request, from connect to the last byte of the reply.
+    pub timeout: Duration,
+    /// How often a failed idempotent request is retried.
+    pub max_retries: u32,
+    /// Debug logging on stderr.
+    pub debug: bool,
+    /// `serverInfo.name`.
+    pub server_name: String,
+    /// stdio or HTTP.
+    pub transport: Transport,
+    /// The HTTP bind address.
+    pub http_host: IpAddr,
+    /// The HTTP port.
+    pub http_port: u16,
+    /// HTTP: refuse requests without an `Authorization` header instead of using the configured credential.
+    pub require_auth_header: bool,
+    /// The largest accepted message (stdio line or HTTP body), in bytes.
+    pub max_message_bytes: usize,
+    /// How many tools one `tools/list` page holds.
+    pub tools_page_size: usize,
+    /// How long shutdown waits for requests in flight.
+    pub shutdown_timeout: Duration,
+    /// Show secret values in tool results instead of redacting them.
+    pub show_secret_values: bool,
+    /// HTTP: the most sessions alive at once (Streamable HTTP and HTTP+SSE together).
+    pub http_max_sessions: usize,
+    /// HTTP: a session unused for this long is ended.
+    pub http_session_idle: Duration,
+    /// HTTP: how long a client may take to send the request headers.
+    pub http_header_timeout: Duration,
+    /// HTTP: browser origins allowed besides the loopback ones (exact `scheme://host[:port]` strings).
+    pub http_allowed_origins: Vec<String>,
+}
+
+/// A configuration value that cannot be used. The message names the variable and what it accepts, and never
+/// contains a credential.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A value that does not parse.
+    #[error("invalid {name}={value:?}: expected {expected}")]
+    Invalid {
+        /// The variable or flag.
+        name: String,
+        /// The value given (never a credential).
+        value: String,
+        /// What would have been accepted.
+        expected: String,
+    },
+    /// A command-line argument that is not known.
+    #[error("unknown argument {0:?} (see --help)")]
+    UnknownArgument(String),
+    /// A flag without its value.
+    #[error("{0} needs a value (see --help)")]
+    MissingValue(String),
+}
+
+/// What the command line asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Run the server.
+    Serve,
+    /// Print the effective configuration and test the API connection.
+    Check,
+    /// Print the help text.
+    Help,
+    /// Print the version.
+    Version,
+}
+
+/// One setting: its flag, its variable, its alias, and its help line. The table drives parsing and `--help`.
+struct Setting {
+    key: &'static str,
+    flag: &'static str,
+    var: &'static str,
+    alias: Option<&'static str>,
+    help: &'static str,
+    /// Flags that may stand alone mean "true".
+    boolean: bool,
+}
+
+// One line per setting reads as a table; rustfmt would spread each over eight lines.
+#[rustfmt::skip]
+const SETTINGS: &[Setting] = &[
+    Setting { key: "api_key", flag: "--api-key", var: "PINGERA_API_KEY", alias: None, help: "Pingera API key, sent as 'Authorization: <key>' (prefer the variable: flags show in ps)", boolean: false },
+    Setting { key: "jwt", flag: "--jwt-token", var: "PINGERA_JWT_TOKEN", alias: None, help: "Pingera JWT, sent as 'Authorization: Bearer <jwt>'; wins over the API key", boolean: false },
+    Setting { key: "mode", flag: "--mode", var: "PINGERA_MODE", alias: None, help: "read_only (default) or read_write", boolean: false },
+    Setting { key: "base_url", flag: "--base-url", var: "PINGERA_BASE_URL", alias: None, help: "API base URL (default https://api.pingera.ru/v1)", boolean: false },
+    Setting { key: "timeout", flag: "--timeout", var: "PINGERA_TIMEOUT", alias: None, help: "API request timeout in seconds (default 30)", boolean: false },
+    Setting { key: "max_retries", flag: "--max-retries", var: "PINGERA_MAX_RETRIES", alias: None, help: "retries of failed idempotent API requests, 0-10 (default 3)", boolean: false },
+    Setting { key: "debug", flag: "--debug", var: "PINGERA_DEBUG", alias: None, help: "debug logging on stderr (true/false, default false)", boolean: true },
+    Setting { key: "server_name", flag: "--server-name", var: "PINGERA_SERVER_NAME", alias: None, help: "MCP server name (default 'Pingera MCP Server')", boolean: false },
+    Setting { key: "transport", flag: "--transport", var: "PINGERA_TRANSPORT_MODE", alias: Some("TRANSPORT_MODE"), help: "stdio (default), or sse / http / streamable-http for Streamable HTTP", boolean: false },
+    Setting { key: "http_host", flag: "--http-host", var: "PINGERA_HTTP_HOST", alias: Some("HTTP_HOST"), help: "HTTP bind address (default 127.0.0.1)", boolean: false },
+    Setting { key: "http_port", flag: "--http-port", var: "PINGERA_HTTP_PORT", alias: Some("HTTP_PORT"), help: "HTTP port (default 5000)", boolean: false },
+    Setting { key: "require_auth", flag: "--require-auth-header", var: "PINGERA_REQUIRE_AUTH_HEADER", alias: Some("REQUIRE_AUTH_HEADER"), help: "HTTP: refuse requests without an Authorization header (true/false, default false)", boolean: true },
+    Setting { key: "http_max_sessions", flag: "--http-max-sessions", var: "PINGERA_HTTP_MAX_SESSIONS", alias: None, help: "HTTP: most sessions at once; more get 503 (default 1000)", boolean: false },
+    Setting { key: "http_idle", flag: "--http-session-idle-timeout", var: "PINGERA_HTTP_SESSION_IDLE_TIMEOUT", alias: None, help: "HTTP: seconds after which an unused session ends (default 1800)", boolean: false },
+    Setting { key: "http_header_timeout", flag: "--http-header-timeout", var: "PINGERA_HTTP_HEADER_TIMEOUT", alias: None, help: "HTTP: seconds a client may take to send request headers (default 10)", boolean: false },
+    Setting { key: "http_origins", flag: "--http-allowed-origins", var: "PINGERA_HTTP_ALLOWED_ORIGINS", alias: None, help: "HTTP: comma-separated browser origins allowed besides loopback ones (default none)", boolean: false },
+    Setting { key: "max_message", flag: "--max-message-bytes", var: "PINGERA_MAX_MESSAGE_BYTES", alias: None, help: "largest accepted message in bytes (default 4194304)", boolean: false },
+    Setting { key: "tools_page", flag: "--tools-page-size", var: "PINGERA_TOOLS_PAGE_SIZE", alias: None, help: "tools per tools/list page, 1-1000 (default 100: one page)", boolean: false },
+    Setting { key: "shutdown", flag: "--shutdown-timeout", var: "PINGERA_SHUTDOWN_TIMEOUT", alias: None, help: "seconds shutdown waits for requests in flight (default 10)", boolean: false },
+    Setting { key: "show_secrets", flag: "--show-secret-values", var: "PINGERA_SHOW_SECRET_VALUES", alias: None, help: "show secret values in tool results instead of redacting them (true/false, default false)", boolean: true },
+];
+
+/// The text of `--help`, built from the settings table so that it cannot drift from what is parsed.
+pub fn help_text() -> String {
+    let mut s = format!(
+        "pingera-mcp {}: MCP server for the Pingera monitoring API\n\n\
+         USAGE:\n    pingera-mcp [FLAGS]          serve MCP (stdio by default)\n    \
+         pingera-mcp check [FLAGS]    print the effective configuration and test the API connection\n\n\
+         Every flag has an environment variable; the flag wins. Unprefixed aliases are read as well.\n\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    for st in SETTINGS {
+        let alias = st.alias.map(|a| format!(" (alias {a})")).unwrap_or_default();
+        s.push_str(&format!("    {:<24}{}{}\n        {}\n", st.flag, st.var, alias, st.help));
+    }
+    s.push_str("    -h, --help              print this help\n    -V, --version           print the version\n\n");
+    s.push_str("Logging goes to stderr; RUST_LOG (e.g. RUST_LOG=debug) or PINGERA_DEBUG=true raise the level.\n");
+    s
+}
+
+impl Config {
+    /// Reads the configuration from the process environment and the given arguments (without the program name).
+    pub fn load(args: &[String]) -> Result<(Command, Config), ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Config::from_sources(args, &env)
+    }
+
+    /// Reads the configuration from arguments and an environment map; the seam for tests.
+    pub fn from_sources(args: &[String], env: &HashMap<String, String>) -> Result<(Command, Config), ConfigError> {
+        let (command, flags) = parse_args(args)?;
+        // Resolution order: flag, PINGERA_ variable, alias. An empty variable counts as unset, as clients such as
+        // Claude Desktop often write `"PINGERA_JWT_TOKEN": ""` into their configuration.
+        let get = |key: &str| -> Option<(String, String)> {
+            let st = SETTINGS.iter().find(|s| s.key == key).expect("every key is in SETTINGS");
+            if let Some(v) = flags.get(key) {
+                return Some((st.flag.to_owned(), v.clone()));
+            }
+            for var in std::iter::once(st.var).chain(st.alias) {
+                if let Some(v) = env.get(var).filter(|v| !v.trim().is_empty()) {
+                    return Some((var.to_owned(), v.trim().to_owned()));
+                }
+            }
+            None
+        };
+
+        let api_key = get("api_key").map(|(_, v)| Secret::new(v));
+        let jwt = get("jwt").map(|(_, v)| Secret::new(v.strip_prefix("Bearer ").unwrap_or(&v).to_owned()));
+        let both_credentials_set = api_key.is_some() && jwt.is_some();
+        let credential = jwt.map(Credential::Jwt).or(api_key.map(Credential::ApiKey));
+
+        let mode = match get("mode") {
+            None => Mode::ReadOnly,
+            Some((name, v)) => match v.to_ascii_lowercase().as_str() {
+                "read_only" => Mode::ReadOnly,
+                "read_write" => Mode::ReadWrite,
+                _ => return Err(invalid(name, v, "read_only or read_write")),
+            },
+        };
+        let base_url = match get("base_url") {
+            None => normalise_base_url(DEFAULT_BASE_URL).expect("the default base URL is valid"),
+            Some((name, v)) => normalise_base_url(&v)
+                .ok_or_else(|| invalid(name, v, "an http:// or https:// URL such as https://api.pingera.ru/v1"))?,
+        };
+        let timeout = match get("timeout") {
+            None => Duration::from_secs(30),
+            Some((name, v)) => parse_seconds(&v, 0.001, 3600.0)
+                .ok_or_else(|| invalid(name, v, "a number of seconds between 0.001 and 3600"))?,
+        };
+        let max_retries = parse_int(get("max_retries"), 3, 0, 10, "an integer from 0 to 10")? as u32;
+        let debug = parse_bool(get("debug"), false)?;
+        let server_name = get("server_name").map_or_else(|| DEFAULT_SERVER_NAME.to_owned(), |(_, v)| v);
+        let transport = match get("transport") {
+            None => Transport::Stdio,
+            Some((name, v)) => match v.to_ascii_lowercase().as_str() {
+                "stdio" => Transport::Stdio,
+                "sse" | "http" | "streamable-http" | "streamable_http" => Transport::Http,
+                _ => return Err(invalid(name, v, "stdio, sse, http or streamable-http")),
+            },
+        };
+        let http_host = match get("http_host") {
+            None => IpAddr::from([127, 0, 0, 1]),
+            Some((name, v)) => parse_host(&v)
+                .ok_or_else(|| invalid(name, v, "an IP address such as 127.0.0.1, 0.0.0.0 or ::1, or localhost"))?,
+        };
+        let http_port = parse_int(get("http_port"), 5000, 0, 65535, "a port number from 0 to 65535")? as u16;
+        let require_auth_header = parse_bool(get("require_auth"), false)?;
+        let max_message_bytes = parse_int(
+            get("max_message"),
+            DEFAULT_MAX_MESSAGE_BYTES as u64,
+            1024,
+            1 << 30,
+            "a number of bytes from 1024 to 1073741824",
+        )? as usize;
+        let tools_page_size = parse_int(get("tools_page"), 100, 1, 1000, "an integer from 1 to 1000")? as usize;
+        let shutdown_timeout = match get("shutdown") {
+            None => Duration::from_secs(10),
+            Some((name, v)) => parse_seconds(&v, 0.0, 600.0)
+                .ok_or_else(|| invalid(name, v, "a number of seconds between 0 and 600"))?,
+        };
+
+        let show_secret_values = parse_bool(get("show_secrets"), false)?;
+        let http_max_sessions =
+            parse_int(get("http_max_sessions"), 1000, 1, 1_000_000, "an integer from 1 to 1000000")? as usize;
+        let http_session_idle = match get("http_idle") {
+            None => Duration::from_secs(1800),
+            Some((name, v)) => parse_seconds(&v, 1.0, 7.0 * 86400.0)
+                .ok_or_else(|| invalid(name, v, "a number of seconds between 1 and 604800"))?,
+        };
+        let http_header_timeout = match get("http_header_timeout") {
+            None => Duration::from_secs(10),
+            Some((name, v)) => parse_seconds(&v, 0.1, 600.0)
+                .ok_or_else(|| invalid(name, v, "a number of seconds between 0.1 and 600"))?,
+        };
+        let http_allowed_origins = match get("http_origins") {
+            None => Vec::new(),
+            Some((name, v)) => {
+                let list: Vec<String> =
+                    v.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect();
+                if list.iter().any(|o| !(o.starts_with("http://") || o.starts_with("https://"))) {
+                    return Err(invalid(name, v, "comma-separated origins such as https://app.example.com"));
+                }
+                list
+            }
+        };
+
+        Ok((
+            command,
+            Config {
+                credential,
+                both_credentials_set,
+                mode,
+                base_url,
+                timeout,
+                max_retries,
+                debug,
+                server_name,
+                transport,
+                http_host,
+                http_port,
+                require_auth_header,
+                max_message_bytes,
+                tools_page_size,
+                shutdown_timeout,
+                show_secret_values,
+                http_max_sessions,
+                http_session_idle,
+                http_header_timeout,
+                http_allowed_origins,
+            },
+        ))
+    }
+
+    /// The configuration a test or an embedding starts from: defaults, no credential, the given base URL.
+    pub fn for_base_url(base_url: &str) -> Config {
+        let env = HashMap::from([("PINGERA_BASE_URL".to_owned(), base_url.to_owned())]);
+        Config::from_sources(&[], &env).expect("a valid base URL gives a valid configuration").1
+    }
+
+    /// The effective configuration as `name: value` lines, credentials masked.
+    pub fn describe(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("credential", self.credential.as_ref().map_or_else(|| "none".to_owned(), Credential::describe)),
+            ("mode", self.mode.as_str().to_owned()),
+            ("base_url", self.base_url.clone()),
+            ("timeout", format!("{}s", self.timeout.as_secs_f64())),
+            ("max_retries", self.max_retries.to_string()),
+            ("debug", self.debug.to_string()),
+            ("server_name", self.server_name.clone()),
+            ("transport", self.transport.as_str().to_owned()),
+            ("http_host", self.http_host.to_string()),
+            ("http_port", self.http_port.to_string()),
+            ("require_auth_header", self.require_auth_header.to_string()),
+            ("max_message_bytes", self.max_message_bytes.to_string()),
+            ("tools_page_size", self.tools_page_size.to_string()),
+            ("shutdown_timeout", format!("{}s", self.shutdown_timeout.as_secs_f64())),
+            ("show_secret_values", self.show_secret_values.to_string()),
+            ("http_max_sessions", self.http_max_sessions.to_string()),
+            ("http_session_idle", format!("{}s", self.http_session_idle.as_secs_f64())),
+            ("http_header_timeout", format!("{}s", self.http_header_timeout.as_secs_f64())),
+            ("http_allowed_origins", self.http_allowed_origins.join(",")),
+        ]
+    }
+}
+
+fn parse_args(args: &[String]) -> Result<(Command, HashMap<&'static str, String>), ConfigError> {
+    let mut command = Command::Serve;
+    let mut flags = HashMap::new();
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i].as_str();
+        i += 1;
+        match arg {
+            "-h" | "--help" => return Ok((Command::Help, flags)),
+            "-V" | "--version" => return Ok((Command::Version, flags)),
+            "check" if i == 1 => {
+                command = Command::Check;
+                continue;
+            }
+            _ => {}
+        }
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_owned())),
+            None => (arg, None),
+        };
+        let Some(st) = SETTINGS.iter().find(|s| s.flag == name) else {
+            return Err(ConfigError::UnknownArgument(arg.to_owned()));
+        };
+        let value = match inline {
+            Some(v) => v,
+            // A boolean flag stands alone unless the next word is a boolean value.
+            None if st.boolean => match args.get(i).map(|s| s.to_ascii_lowercase()) {
+                Some(v) if BOOL_WORDS.contains(&v.as_str()) => {
+                    i += 1;
+                    v
+                }
+                _ => "true".to_owned(),
+            },
+            None => {
+                let v = args.get(i).ok_or_else(|| ConfigError::MissingValue(st.flag.to_owned()))?;
+                i += 1;
+                v.clone()
+            }
+        };
+        flags.insert(st.key, value);
+    }
+    Ok((command, flags))
+}
+
+const BOOL_WORDS: &[&str] = &["true", "false", "1", "0", "yes", "no", "on", "off"];
+
+fn invalid(name: String, value: String, expected: &str) -> ConfigError {
+    ConfigError::Invalid { name, value, expected: expected.to_owned() }
+}
+
+fn parse_bool(v: Option<(String, String)>, default: bool) -> Result<bool, ConfigError> {
+    let Some((name, v)) = v else { return Ok(default) };
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(invalid(name, v, "true or false")),
+    }
+}
+
+fn parse_int(
+    v: Option<(String, String)>,
+    default: u64,
+    min: u64,
+    max: u64,
+    expected: &str,
+) -> Result<u64, ConfigError> {
+    let Some((name, v)) = v else { return Ok(default) };
+    match v.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(invalid(name, v, expected)),
+    }
+}
+
+fn parse_seconds(v: &str, min: f64, max: f64) -> Option<Duration> {
+    let secs: f64 = v.parse().ok()?;
+    (secs.is_finite() && secs >= min && secs <= max).then(|| Duration::from_secs_f64(secs))
+}
+
+fn parse_host(v: &str) -> Option<IpAddr> {
+    if v.eq_ignore_ascii_case("localhost") {
+        return Some(IpAddr::from([127, 0, 0, 1]));
+    }
+    v.trim_start_matches('[').trim_end_matches(']').parse().ok()
+}
+
+/// Normalises a base URL: an `http(s)://` URL with a host, without a trailing slash and without a trailing `/v1`
+/// segment (the request paths carry `/v1/...`). Unlike the reference implementation, which removes every `/v1`
+/// substring, only a final `/v1` segment is removed.
+pub fn normalise_base_url(v: &str) -> Option<String> {
+    let v = v.trim();
+    let rest = v.strip_prefix("http://").or_else(|| v.strip_prefix("https://"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || v.contains(['?', '#', ' ']) {
+        return None;
+    }
+    let mut s = v.trim_end_matches('/').to_owned();
+    if let Some(stripped) = s.strip_suffix("/v1") {
+        s = stripped.to_owned();
+    }
+    Some(s.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(args: &[&str], env: &[(&str, &str)]) -> Result<(Command, Config), ConfigError> {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_sources(&args, &env)
+    }
+
+    #[test]
+    fn defaults() {
+        let (cmd, c) = load(&[], &[]).unwrap();
+        assert_eq!(cmd, Command::Serve);
+        assert_eq!(c.mode, Mode::ReadOnly);
+        assert_eq!(c.base_url, "https://api.pingera.ru");
+        assert_eq!(c.timeout, Duration::from_secs(30));
+        assert_eq!(c.max_retries, 3);
+        assert_eq!(c.transport, Transport::Stdio);
+        assert_eq!(c.http_host.to_string(), "127.0.0.1");
+        assert_eq!(c.http_port, 5000);
+        assert!(c.credential.is_none());
+    }
+
+    #[test]
+    fn jwt_wins_over_api_key() {
+        let (_, c) = load(&[], &[("PINGERA_API_KEY", "k"), ("PINGERA_JWT_TOKEN", "j")]).unwrap();
+        assert_eq!(c.credential.unwrap().header_value(), "Bearer j");
+        assert!(c.both_credentials_set);
+    }
+
+    #[test]
+    fn empty_variables_count_as_unset() {
+        let (_, c) = load(&[], &[("PINGERA_API_KEY", "k"), ("PINGERA_JWT_TOKEN", "")]).unwrap();
+        assert_eq!(c.credential.unwrap().header_value(), "k");
+    }
+
+    #[test]
+    fn prefixed_variable_beats_alias_and_flag_beats_both() {
+        let (_, c) = load(&[], &[("TRANSPORT_MODE", "sse"), ("HTTP_PORT", "7000")]).unwrap();
+        assert_eq!((c.transport, c.http_port), (Transport::Http, 7000));
+        let (_, c) = load(&[], &[("PINGERA_HTTP_PORT", "7001"), ("HTTP_PORT", "7000")]).unwrap();
+        assert_eq!(c.http_port, 7001);
+        let (_, c) = load(&["--http-port", "7002"], &[("PINGERA_HTTP_PORT", "7001")]).unwrap();
+        assert_eq!(c.http_port, 7002);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let e = load(&[], &[("PINGERA_MODE", "write")]).unwrap_err().to_string();
+        assert_eq!(e, "invalid PINGERA_MODE=\"write\": expected read_only or read_write");
+        let e = load(&[], &[("HTTP_PORT", "http")]).unwrap_err().to_string();
+        assert!(e.starts_with("invalid HTTP_PORT=\"http\""), "{e}");
+        let e = load(&["--timeout=-1"], &[]).unwrap_err().to_string();
+        assert!(e.starts_with("invalid --timeout=\"-1\""), "{e}");
+        let e = load(&[], &[("PINGERA_DEBUG", "maybe")]).unwrap_err().to_string();
+        assert!(e.contains("true or false"), "{e}");
+        assert!(load(&["--nope"], &[]).is_err());
+    }
+
+    #[test]
+    fn boolean_flags_stand_alone() {
+        let (_, c) = load(&["--debug", "--mode", "read_write"], &[]).unwrap();
+        assert!(c.debug);
+        assert_eq!(c.mode, Mode::ReadWrite);
+        let (_, c) = load(&["--debug", "false"], &[("PINGERA_DEBUG", "true")]).unwrap();
+        assert!(!c.debug);
+    }
+
+    #[test]
+    fn base_url_keeps_inner_v1() {
+        assert_eq!(normalise_base_url("http://127.0.0.1:9/v1/").unwrap(), "http://127.0.0.1:9");
+        assert_eq!(normalise_base_url("http://h/v1x/api/v1").unwrap(), "http://h/v1x/api");
+        assert_eq!(normalise_base_url("https://api.pingera.ru").unwrap(), "https://api.pingera.ru");
+        assert!(normalise_base_url("ftp://h").is_none());
+        assert!(normalise_base_url("http://").is_none());
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let c = Credential::ApiKey(Secret::new("very-secret-key-123456"));
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("very-secret"), "{dbg}");
+        assert!(!c.describe().contains("very-secret"));
+    }
+
+    #[test]
+    fn check_subcommand_and_help() {
+        assert_eq!(load(&["check"], &[]).unwrap().0, Command::Check);
+        assert_eq!(load(&["--help"], &[]).unwrap().0, Command::Help);
+        assert_eq!(load(&["-V"], &[]).unwrap().0, Command::Version);
+        assert!(help_text().contains("PINGERA_REQUIRE_AUTH_HEADER (alias REQUIRE_AUTH_HEADER)"));
+    }
+}

@@ -1,0 +1,139 @@
+//! The `pingera-mcp` binary: reads the configuration, sets up logging on stderr, and runs the chosen transport.
+//!
+//! Invariant: nothing but MCP frames is written to stdout while serving stdio; a configuration error exits with
+//! status 2 and a message on stderr that names the variable.
+
+#![forbid(unsafe_code)]
+#![deny(clippy::print_stdout)]
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use pingera_mcp_server::config::{help_text, Command, Config, Transport};
+use pingera_mcp_server::session::{Server, Session};
+use pingera_mcp_server::transport::http;
+use pingera_mcp_server::transport::stdio::{self, StdioOptions};
+use pingera_mcp_server::{check, shutdown_signal};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, config) = match Config::load(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("pingera-mcp: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // Help and version are asked for by a person at a terminal, so they go to stdout like any CLI's.
+    let mut stdout = std::io::stdout();
+    match command {
+        Command::Help => {
+            let _ = stdout.write_all(help_text().as_bytes());
+            return ExitCode::SUCCESS;
+        }
+        Command::Version => {
+            let _ = writeln!(stdout, "pingera-mcp {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Command::Serve | Command::Check => {}
+    }
+    init_logging(config.debug);
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("pingera-mcp: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if command == Command::Check {
+        let ok = runtime.block_on(check::run(config, &mut stdout));
+        return if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+    }
+
+    if config.transport == Transport::Http {
+        return runtime.block_on(serve_http(config));
+    }
+    if config.credential.is_none() {
+        log::warn!("no credential: set PINGERA_API_KEY or PINGERA_JWT_TOKEN; tool calls will fail until then");
+    }
+    if config.both_credentials_set {
+        log::info!("both PINGERA_API_KEY and PINGERA_JWT_TOKEN are set; the JWT is used");
+    }
+    let opts = StdioOptions {
+        credential: config.credential.clone(),
+        max_message_bytes: config.max_message_bytes,
+        shutdown_timeout: config.shutdown_timeout,
+    };
+    log::info!(
+        "pingera-mcp {} serving stdio, mode {}, API {}",
+        env!("CARGO_PKG_VERSION"),
+        config.mode.as_str(),
+        config.base_url
+    );
+    let session = Session::new(Server::new(config));
+    let result =
+        runtime.block_on(stdio::serve(session, tokio::io::stdin(), tokio::io::stdout(), opts, shutdown_signal()));
+    let code = match result {
+        Ok(ended) => {
+            log::info!("stopped: {ended:?}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            log::error!("reading stdin failed: {e}");
+            ExitCode::FAILURE
+        }
+    };
+    // The runtime's stdin reader may sit in a blocking read that cannot be interrupted; do not wait for it.
+    runtime.shutdown_background();
+    code
+}
+
+/// Binds the HTTP port and serves until SIGINT or SIGTERM.
+async fn serve_http(config: Config) -> ExitCode {
+    let addr = std::net::SocketAddr::new(config.http_host, config.http_port);
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("pingera-mcp: cannot listen on {addr}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let bound = listener.local_addr().unwrap_or(addr);
+    if !config.http_host.is_loopback() && config.credential.is_some() && !config.require_auth_header {
+        log::warn!(
+            "listening on non-loopback {bound} with a configured credential and PINGERA_REQUIRE_AUTH_HEADER=false: \
+             anyone who can reach this port can use that credential; set PINGERA_REQUIRE_AUTH_HEADER=true"
+        );
+    }
+    log::info!(
+        "pingera-mcp {} listening on http://{bound}{} (mode {}, API {})",
+        env!("CARGO_PKG_VERSION"),
+        http::MCP_PATH,
+        config.mode.as_str(),
+        config.base_url
+    );
+    match http::serve(Server::new(config), listener, shutdown_signal()).await {
+        Ok(()) => {
+            log::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            log::error!("HTTP server failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to stderr. RUST_LOG wins when set; otherwise PINGERA_DEBUG chooses between debug and info.
+fn init_logging(debug: bool) {
+    let default = if debug { "debug" } else { "info" };
+    let mut builder = env_logger::Builder::new();
+    builder.target(env_logger::Target::Stderr);
+    match std::env::var("RUST_LOG") {
+        Ok(filter) if !filter.trim().is_empty() => builder.parse_filters(&filter),
+        _ => builder.parse_filters(&format!("warn,pingera_mcp_server={default},pingera_mcp={default}")),
+    };
+    builder.format_timestamp_millis();
+    let _ = builder.try_init();
+}

@@ -1,0 +1,489 @@
+//! The Pingera REST client: one keep-alive `ureq` agent, credentials passed per request, retries that never
+//! duplicate a write.
+//!
+//! Invariant: this is the only module that performs outbound network I/O, and it runs only on blocking threads.
+//! The agent holds no credential: every call names the credential it uses, so requests of different HTTP
+//! sessions can share the agent without sharing identities. Error texts never contain a credential, a request
+//! body or a response header.
+
+use std::io;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::config::{Config, Credential};
+
+/// The HTTP methods the Pingera API uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// Read.
+    Get,
+    /// Create or trigger.
+    Post,
+    /// Replace.
+    Put,
+    /// Partial update.
+    Patch,
+    /// Remove.
+    Delete,
+}
+
+impl Method {
+    /// The method's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// Whether repeating the request has the same effect as sending it once (RFC 9110 section 9.2.2).
+    pub fn is_idempotent(self) -> bool {
+        matches!(self, Method::Get | Method::Put | Method::Delete)
+    }
+}
+
+/// One API request: method, path with query string (starting with `/v1/`), optional JSON body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiRequest {
+    /// The method.
+    pub method: Method,
+    /// The path and query, e.g. `/v1/pages?page=1`.
+    pub path: String,
+    /// The JSON body, if any.
+    pub body: Option<Value>,
+}
+
+/// A successful API reply.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiResponse {
+    /// The HTTP status (2xx).
+    pub status: u16,
+    /// The JSON body; `Null` for an empty body (204).
+    pub body: Value,
+}
+
+/// Why an API call failed. Each message is safe to show to a model or a person.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    /// The API answered with an error status.
+    #[error("Pingera API error {status}{}: {message}{}", reason_suffix(*.status), errors_suffix(.errors))]
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The API's message, or a short excerpt of the body.
+        message: String,
+        /// The API's field errors (422), if any.
+        errors: Option<Value>,
+    },
+    /// The API refused the credential (401 or 403).
+    #[error("the Pingera API refused the credential ({status}{}): {message}; check PINGERA_API_KEY / PINGERA_JWT_TOKEN or the Authorization header", reason_suffix(*.status))]
+    Auth {
+        /// 401 or 403.
+        status: u16,
+        /// The API's message.
+        message: String,
+    },
+    /// No connection could be made, or it broke.
+    #[error("could not reach the Pingera API at {base_url}: {detail}")]
+    Connection {
+        /// The configured base URL.
+        base_url: String,
+        /// What went wrong.
+        detail: String,
+    },
+    /// The API did not answer in time.
+    #[error("the Pingera API at {base_url} did not answer within {seconds}s (PINGERA_TIMEOUT)")]
+    Timeout {
+        /// The configured base URL.
+        base_url: String,
+        /// The timeout, in seconds.
+        seconds: f64,
+    },
+    /// The API answered with something that is not the JSON it should be.
+    #[error("unexpected reply from the Pingera API: {0}")]
+    InvalidResponse(String),
+    /// No credential is configured and none came with the request.
+    #[error(
+        "no Pingera credential: set PINGERA_API_KEY or PINGERA_JWT_TOKEN (or send an Authorization header over HTTP)"
+    )]
+    NoCredential,
+    /// The MCP request was cancelled while the call waited to retry.
+    #[error("the request was cancelled")]
+    Cancelled,
+}
+
+fn reason_suffix(status: u16) -> String {
+    let reason = match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => return String::new(),
+    };
+    format!(" {reason}")
+}
+
+fn errors_suffix(errors: &Option<Value>) -> String {
+    match errors {
+        Some(e) if !e.is_null() => format!("; field errors: {e}"),
+        _ => String::new(),
+    }
+}
+
+/// What a call reports while it runs, so that the session can log it and send progress.
+#[derive(Debug, Clone, Copy)]
+pub enum ApiEvent<'a> {
+    /// An attempt is about to be sent (attempt 1 is the first).
+    Sending {
+        /// The method.
+        method: Method,
+        /// The path and query.
+        path: &'a str,
+        /// Which attempt.
+        attempt: u32,
+    },
+    /// The attempt failed in a way that is retried after `delay`.
+    Retrying {
+        /// Why (a status or an I/O problem).
+        reason: &'a str,
+        /// How long the call waits.
+        delay: Duration,
+    },
+    /// The API answered.
+    Answered {
+        /// The HTTP status.
+        status: u16,
+        /// Time since the first attempt.
+        elapsed: Duration,
+    },
+}
+
+/// The caller's side of a call: it hears events and decides whether a wait before a retry may go on.
+pub trait Observer {
+    /// An event of the call.
+    fn event(&self, event: ApiEvent<'_>);
+    /// Waits `d` before a retry; returns false when the request was cancelled meanwhile.
+    fn wait(&self, d: Duration) -> bool;
+}
+
+/// An observer that hears nothing and waits with a plain sleep.
+pub struct Quiet;
+
+impl Observer for Quiet {
+    fn event(&self, _event: ApiEvent<'_>) {}
+    fn wait(&self, d: Duration) -> bool {
+        std::thread::sleep(d);
+        true
+    }
+}
+
+/// The largest reply body read: 16 MiB. Pingera's pages of at most 100 items stay far below it.
+const MAX_BODY: u64 = 16 * 1024 * 1024;
+/// The first retry waits about this long; each further one doubles it.
+const BACKOFF_BASE: Duration = Duration::from_millis(200);
+/// No wait between retries is longer than this, and a longer `Retry-After` is not waited for.
+const BACKOFF_CAP: Duration = Duration::from_secs(30);
+
+/// The Pingera API client. Cloning is cheap: the agent and its connection pool are shared.
+#[derive(Clone)]
+pub struct ApiClient {
+    agent: ureq::Agent,
+    base_url: String,
+    timeout: Duration,
+    max_retries: u32,
+}
+
+impl ApiClient {
+    /// A client for the configured base URL, timeout and retry count.
+    pub fn new(config: &Config) -> ApiClient {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(config.timeout))
+            .http_status_as_error(false)
+            .user_agent(concat!("pingera-mcp/", env!("CARGO_PKG_VERSION")))
+            .max_redirects(0)
+            .build()
+            .into();
+        ApiClient { agent, base_url: config.base_url.clone(), timeout: config.timeout, max_retries: config.max_retries }
+    }
+
+    /// The configured base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Sends a request with the given credential, retrying what may safely be retried.
+    ///
+    /// Retries (at most `max_retries`, exponential backoff with jitter): GET, PUT and DELETE on a connection failure,
+    /// 429 (honouring `Retry-After`), 502, 503 and 504. POST and PATCH are retried only when the connection failed
+    /// before the request was sent, so a create is never performed twice. Timeouts are not retried: a call ends
+    /// within the configured timeout per attempt.
+    ///
+    /// # Errors
+    /// [`ApiError`], whose message is safe to show.
+    pub fn send(
+        &self,
+        req: &ApiRequest,
+        credential: Option<&Credential>,
+        observer: &dyn Observer,
+    ) -> Result<ApiResponse, ApiError> {
+        let credential = credential.ok_or(ApiError::NoCredential)?;
+        let started = Instant::now();
+        let body = req.body.as_ref().map(|b| serde_json::to_vec(b).expect("a JSON value always serialises"));
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            observer.event(ApiEvent::Sending { method: req.method, path: &req.path, attempt });
+            let outcome = self.send_once(req, body.as_deref(), credential);
+            let retries_left = attempt <= self.max_retries;
+            let (reason, delay) = match outcome {
+                Ok(Reply { status, retry_after, .. })
+                    if retries_left && req.method.is_idempotent() && matches!(status, 429 | 502 | 503 | 504) =>
+                {
+                    let delay = match retry_after {
+                        Some(d) if d > BACKOFF_CAP => {
+                            return self.finish(outcome, started, observer);
+                        }
+                        Some(d) => d,
+                        None => backoff(attempt),
+                    };
+                    (format!("status {status}"), delay)
+                }
+                Err(Failure { sent, ref detail, timeout: false })
+                    if retries_left && (!sent || req.method.is_idempotent()) =>
+                {
+                    (detail.clone(), backoff(attempt))
+                }
+                _ => return self.finish(outcome, started, observer),
+            };
+            observer.event(ApiEvent::Retrying { reason: &reason, delay });
+            log::warn!(
+                "{} {}: {reason}; retry {attempt} of {} in {delay:?}",
+                req.method.as_str(),
+                req.path,
+                self.max_retries
+            );
+            if !observer.wait(delay) {
+                return Err(ApiError::Cancelled);
+            }
+        }
+    }
+
+    fn finish(
+        &self,
+        outcome: Result<Reply, Failure>,
+        started: Instant,
+        observer: &dyn Observer,
+    ) -> Result<ApiResponse, ApiError> {
+        match outcome {
+            Ok(reply) => {
+                observer.event(ApiEvent::Answered { status: reply.status, elapsed: started.elapsed() });
+                reply.into_result()
+            }
+            Err(Failure { timeout: true, .. }) => {
+                Err(ApiError::Timeout { base_url: self.base_url.clone(), seconds: self.timeout.as_secs_f64() })
+            }
+            Err(Failure { detail, .. }) => Err(ApiError::Connection { base_url: self.base_url.clone(), detail }),
+        }
+    }
+
+    fn send_once(&self, req: &ApiRequest, body: Option<&[u8]>, credential: &Credential) -> Result<Reply, Failure> {
+        let url = format!("{}{}", self.base_url, req.path);
+        let builder = ureq::http::Request::builder()
+            .method(req.method.as_str())
+            .uri(&url)
+            .header("Authorization", credential.header_value())
+            .header("Accept", "application/json");
+        let result = match body {
+            Some(b) => {
+                let request = builder
+                    .header("Content-Type", "application/json")
+                    .body(b.to_vec())
+                    .map_err(|e| Failure::not_sent(format!("invalid request: {e}")))?;
+                self.agent.run(request)
+            }
+            None => {
+                let request = builder.body(()).map_err(|e| Failure::not_sent(format!("invalid request: {e}")))?;
+                self.agent.run(request)
+            }
+        };
+        let mut response = result.map_err(Failure::from_ureq)?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let text = response.body_mut().with_config().limit(MAX_BODY).read_to_string().map_err(Failure::from_ureq)?;
+        Ok(Reply { status, retry_after, text })
+    }
+}
+
+/// A reply as received, before it is judged.
+struct Reply {
+    status: u16,
+    retry_after: Option<Duration>,
+    text: String,
+}
+
+impl Reply {
+    fn into_result(self) -> Result<ApiResponse, ApiError> {
+        let parsed: Option<Value> =
+            if self.text.trim().is_empty() { Some(Value::Null) } else { serde_json::from_str(&self.text).ok() };
+        if (200..300).contains(&self.status) {
+            let body = parsed.ok_or_else(|| {
+                ApiError::InvalidResponse(format!(
+                    "status {} with a body that is not JSON: {}",
+                    self.status,
+                    excerpt(&self.text)
+                ))
+            })?;
+            return Ok(ApiResponse { status: self.status, body });
+        }
+        // The API's error body is flask-smorest's {"code","status","message","errors"}; anything else is shown as
+        // a short excerpt.
+        let (message, errors) = match &parsed {
+            Some(Value::Object(o)) => (
+                o.get("message").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| excerpt(&self.text)),
+                o.get("errors").filter(|e| !e.is_null() && e.as_object().is_none_or(|m| !m.is_empty())).cloned(),
+            ),
+            _ if self.text.trim().is_empty() => ("no details given".to_owned(), None),
+            _ => (excerpt(&self.text), None),
+        };
+        Err(match self.status {
+            401 | 403 => ApiError::Auth { status: self.status, message },
+            status => ApiError::Status { status, message, errors },
+        })
+    }
+}
+
+/// A failed exchange: whether the request may have reached the API, and whether it was a timeout.
+struct Failure {
+    sent: bool,
+    timeout: bool,
+    detail: String,
+}
+
+impl Failure {
+    fn not_sent(detail: String) -> Failure {
+        Failure { sent: false, timeout: false, detail }
+    }
+
+    fn from_ureq(e: ureq::Error) -> Failure {
+        use ureq::Error as E;
+        match e {
+            E::Timeout(t) => Failure {
+                sent: !matches!(t, ureq::Timeout::Resolve | ureq::Timeout::Connect),
+                timeout: true,
+                detail: format!("timeout ({t:?})"),
+            },
+            E::HostNotFound => Failure::not_sent("host not found".to_owned()),
+            E::ConnectionFailed => Failure::not_sent("connection failed".to_owned()),
+            E::Io(io) => Failure {
+                // Only a refused or unroutable connect proves that nothing was sent.
+                sent: !matches!(
+                    io.kind(),
+                    io::ErrorKind::ConnectionRefused
+                        | io::ErrorKind::AddrNotAvailable
+                        | io::ErrorKind::NetworkUnreachable
+                        | io::ErrorKind::HostUnreachable
+                ),
+                timeout: matches!(io.kind(), io::ErrorKind::TimedOut),
+                detail: io_detail(&io),
+            },
+            E::BodyExceedsLimit(n) => {
+                Failure { sent: true, timeout: false, detail: format!("reply body larger than {n} bytes") }
+            }
+            other => Failure { sent: true, timeout: false, detail: other.to_string() },
+        }
+    }
+}
+
+fn io_detail(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
+        io::ErrorKind::ConnectionReset => "connection reset by the server".to_owned(),
+        io::ErrorKind::UnexpectedEof => "the server closed the connection without a reply".to_owned(),
+        io::ErrorKind::BrokenPipe => "the server closed the connection".to_owned(),
+        _ => e.to_string(),
+    }
+}
+
+/// At most 300 characters of a body, on one line.
+fn excerpt(text: &str) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.char_indices().nth(300) {
+        Some((i, _)) => format!("{}...", &one_line[..i]),
+        None => one_line,
+    }
+}
+
+/// Exponential backoff with "equal jitter": half the delay is fixed, half is random, so that many clients that
+/// failed together do not retry together.
+fn backoff(attempt: u32) -> Duration {
+    let full = BACKOFF_BASE.saturating_mul(1 << attempt.saturating_sub(1).min(16)).min(BACKOFF_CAP);
+    let half = full / 2;
+    half + half.mul_f64(random_fraction())
+}
+
+/// A number in [0, 1) from the standard library's randomly keyed hasher; jitter needs no stronger randomness.
+fn random_fraction() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(Instant::now().elapsed().as_nanos());
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        for attempt in 1..20 {
+            let d = backoff(attempt);
+            let full = BACKOFF_BASE.saturating_mul(1 << (attempt - 1).min(16)).min(BACKOFF_CAP);
+            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn error_bodies_become_messages() {
+        let r = Reply {
+            status: 422,
+            retry_after: None,
+            text: r#"{"code":422,"status":"Unprocessable Entity","message":"Validation error","errors":{"json":{"name":["Missing data"]}}}"#.into(),
+        };
+        let e = r.into_result().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            r#"Pingera API error 422 Unprocessable Entity: Validation error; field errors: {"json":{"name":["Missing data"]}}"#
+        );
+        let r =
+            Reply { status: 401, retry_after: None, text: r#"{"code":401,"message":"Invalid credentials"}"#.into() };
+        assert!(matches!(r.into_result(), Err(ApiError::Auth { status: 401, .. })));
+        let r = Reply { status: 200, retry_after: None, text: "<html>".into() };
+        assert!(matches!(r.into_result(), Err(ApiError::InvalidResponse(_))));
+        let r = Reply { status: 204, retry_after: None, text: String::new() };
+        assert_eq!(r.into_result().unwrap().body, Value::Null);
+    }
+
+    #[test]
+    fn excerpt_is_bounded() {
+        let long = "x ".repeat(1000);
+        assert!(excerpt(&long).len() < 310);
+    }
+}
