@@ -1,0 +1,72 @@
+//! HTTP bodies for the hyper side: a complete body, or a stream of chunks fed by a channel (SSE).
+//!
+//! Invariant: a streamed body ends exactly when every sender of its channel is gone, so a stream closes when the
+//! request it serves is answered (or its session ends) and never before; the bodies never fail.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use hyper::body::{Frame, SizeHint};
+use tokio::sync::mpsc;
+
+/// The response body type of every HTTP answer.
+pub enum Body {
+    /// A complete body (possibly empty).
+    Full(Option<Bytes>),
+    /// Chunks as they are sent; the body ends when the channel closes.
+    Stream(mpsc::UnboundedReceiver<Bytes>),
+}
+
+impl Body {
+    /// An empty body.
+    pub fn empty() -> Body {
+        Body::Full(None)
+    }
+
+    /// A complete body.
+    pub fn full(b: impl Into<Bytes>) -> Body {
+        let b = b.into();
+        Body::Full((!b.is_empty()).then_some(b))
+    }
+
+    /// A streamed body and the sender that feeds it.
+    pub fn channel() -> (mpsc::UnboundedSender<Bytes>, Body) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (tx, Body::Stream(rx))
+    }
+}
+
+impl hyper::body::Body for Body {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        match self.get_mut() {
+            Body::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            Body::Stream(rx) => rx.poll_recv(cx).map(|chunk| chunk.map(|b| Ok(Frame::data(b)))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self, Body::Full(None))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            Body::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
+            Body::Full(None) => SizeHint::with_exact(0),
+            Body::Stream(_) => SizeHint::default(),
+        }
+    }
+}
+
+/// One SSE event carrying one JSON-RPC message on a single `data:` line (compact JSON has no raw newlines).
+pub fn sse_message(json: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(json.len() + 24);
+    out.extend_from_slice(b"event: message\ndata: ");
+    out.extend_from_slice(json);
+    out.extend_from_slice(b"\n\n");
+    Bytes::from(out)
+}
