@@ -131,7 +131,9 @@ fn protocol_version_header_is_checked() {
     let s = server(&d, &[]);
     let sid = initialize(s.addr, "2025-06-18", &[]);
     assert_eq!(post(s.addr, Some(&sid), &[("MCP-Protocol-Version", "1999-01-01")], &ping(1)).status, 400);
-    assert_eq!(post(s.addr, Some(&sid), &[("MCP-Protocol-Version", "2025-11-25")], &ping(2)).status, 400);
+    assert_eq!(post(s.addr, Some(&sid), &[("MCP-Protocol-Version", "not a version")], &ping(2)).status, 400);
+    // Another supported version is not an error (the spec asks for 400 only when invalid or unsupported).
+    assert_eq!(post(s.addr, Some(&sid), &[("MCP-Protocol-Version", "2025-03-26")], &ping(2)).status, 200);
     assert_eq!(post(s.addr, Some(&sid), &[("MCP-Protocol-Version", "2025-06-18")], &ping(3)).status, 200);
     // Without the header the session's negotiated version applies.
     assert_eq!(post(s.addr, Some(&sid), &[], &ping(4)).status, 200);

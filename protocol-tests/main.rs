@@ -3,6 +3,7 @@
 //! everything).
 
 mod clients;
+mod conformance;
 mod http;
 mod props;
 mod stdio;
