@@ -1026,7 +1026,7 @@ fn a_reply_that_breaks_the_promised_shape_is_an_error_not_bad_structured_content
     assert!(!text.contains("s3cr3t"), "{text}");
     // A tool without an output schema passes the same reply on, redacted.
     let reply = p.request(&json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
-                                  "params": {"name": "get_page_details", "arguments": {"page_id": "p"}}}));
+                                  "params": {"name": "patch_page", "arguments": {"page_id": "p", "name": "N"}}}));
     assert_eq!(reply["result"]["isError"], false, "{reply}");
     assert_eq!(reply["result"]["structuredContent"]["secret_value"], REDACTED, "{reply}");
     // A secret argument that the API quotes back in free text is scrubbed too.

@@ -204,7 +204,7 @@ pub static TOOLS: &[ToolSpec] = &[
         effect: Effect::Read,
         action: Action::Api { method: Get, path: "/v1/pages/{page_id}", query: &[], body: Body::None },
         // No output schema: fixtures/inspector.txt pins this tool's tools/list entry exactly (see SPEC_NOTES §9).
-        output_schema: None,
+        output_schema: Some(shape::record),
     },
     ToolSpec {
         name: "create_page",
