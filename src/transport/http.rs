@@ -349,14 +349,10 @@ impl HttpServer {
                 )
             }
         }
-        let body = match read_body(req.into_body(), self.config().max_message_bytes).await {
-            Ok(b) => b,
+        let parsed = match read_message(req.into_body(), self.config().max_message_bytes).await {
+            Ok(p) => p,
             Err(r) => return r,
         };
-        let parsed = jsonrpc::parse(&body);
-        if let Parsed::Single(Err((id, e))) = parsed {
-            return error_reply(StatusCode::BAD_REQUEST, id, e);
-        }
         let is_initialize =
             matches!(&parsed, Parsed::Single(Ok(jsonrpc::Incoming::Request(r))) if r.method == "initialize");
 
@@ -443,14 +439,13 @@ impl HttpServer {
     /// session that keeps nothing, answered as JSON or as an SSE stream whose closing cancels the request.
     async fn post_modern(&self, req: Request<Incoming>, header_version: &str, credential: Option<Credential>) -> Reply {
         let headers = req.headers().clone();
-        let body = match read_body(req.into_body(), self.config().max_message_bytes).await {
-            Ok(b) => b,
+        let parsed = match read_message(req.into_body(), self.config().max_message_bytes).await {
+            Ok(p) => p,
             Err(r) => return r,
         };
-        let request = match jsonrpc::parse(&body) {
+        let request = match parsed {
             Parsed::Single(Ok(jsonrpc::Incoming::Request(r))) => r,
-            Parsed::Single(Ok(_)) => return accepted(),
-            Parsed::Single(Err((id, e))) => return error_reply(StatusCode::BAD_REQUEST, id, e),
+            Parsed::Single(_) => return accepted(),
             Parsed::Batch(_) => {
                 return error_reply(
                     StatusCode::BAD_REQUEST,
@@ -651,14 +646,10 @@ impl HttpServer {
         let Some(hs) = self.find_session(id, Kind::LegacySse) else {
             return error_reply(StatusCode::NOT_FOUND, None, RpcError::invalid_request("unknown or ended session"));
         };
-        let body = match read_body(req.into_body(), self.config().max_message_bytes).await {
-            Ok(b) => b,
+        let parsed = match read_message(req.into_body(), self.config().max_message_bytes).await {
+            Ok(p) => p,
             Err(r) => return r,
         };
-        let parsed = jsonrpc::parse(&body);
-        if let Parsed::Single(Err((id, e))) = parsed {
-            return error_reply(StatusCode::BAD_REQUEST, id, e);
-        }
         hs.touch();
         let sink_hs = Arc::clone(&hs);
         let cx = CallCx {
@@ -778,6 +769,16 @@ fn decode_header_value(v: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
+}
+
+/// Reads and parses a POSTed message: 413 over the limit, 400 with the -32700 / -32600 error when it is not a
+/// valid message (a batch is left to the session, whose negotiated version decides).
+async fn read_message(body: Incoming, limit: usize) -> Result<Parsed, Reply> {
+    let bytes = read_body(body, limit).await?;
+    match jsonrpc::parse(&bytes) {
+        Parsed::Single(Err((id, e))) => Err(error_reply(StatusCode::BAD_REQUEST, id, e)),
+        parsed => Ok(parsed),
+    }
 }
 
 /// Reads a request body up to `limit` bytes: 413 beyond it, 400 when the connection breaks.
