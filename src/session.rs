@@ -93,12 +93,8 @@ pub struct Session {
 struct State {
     /// Set by a successful `initialize`.
     version: Option<Version>,
-    /// Set by `notifications/initialized`.
-    ready: bool,
     /// Set by `logging/setLevel`; no log notifications are sent before it.
     log_level: Option<LogLevel>,
-    /// The client's name and version, for logs.
-    client: Option<String>,
 }
 
 impl Session {
@@ -231,10 +227,9 @@ impl Session {
     fn handle_notification(&self, n: Notification) {
         match n.method.as_str() {
             "notifications/initialized" => {
-                let mut st = self.state();
-                if st.version.is_some() {
-                    st.ready = true;
-                } else {
+                // Requests are served between the initialize reply and this notification too (lenient, as most
+                // SDKs are), so it changes nothing; before initialize it is merely noted.
+                if self.state().version.is_none() {
                     log::debug!("notifications/initialized before initialize: ignored");
                 }
             }
@@ -394,7 +389,6 @@ impl Session {
                 return Err(RpcError::invalid_request("invalid request: the session is already initialized"));
             }
             st.version = Some(version);
-            st.client = client.clone();
         }
         log::info!(
             "initialized: protocol {version} (client asked for {requested}), client {}",

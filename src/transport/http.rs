@@ -66,7 +66,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let local = listener.local_addr()?;
     let http = Arc::new(HttpServer {
-        loopback: is_loopback(local.ip()),
+        loopback: local.ip().is_loopback(),
         server,
         sessions: Mutex::new(HashMap::new()),
         stop: CancellationToken::new(),
@@ -409,7 +409,7 @@ impl HttpServer {
                         let _ = tx.send(sse_message(&jsonrpc::encode(&out)));
                     }
                 });
-                return sse_reply(body, None);
+                return sse_reply(body);
             }
             Handled::Deferred(fut) => match fut.await {
                 Some(out) => out,
@@ -420,7 +420,7 @@ impl HttpServer {
         let mut response = if stream {
             let _ = tx.send(sse_message(&jsonrpc::encode(&reply)));
             drop(tx);
-            sse_reply(body, None)
+            sse_reply(body)
         } else {
             json_reply(StatusCode::OK, jsonrpc::encode(&reply))
         };
@@ -522,7 +522,7 @@ impl HttpServer {
                         () = tx.closed() => log::debug!("stateless request cancelled by closing its stream"),
                     }
                 });
-                return sse_reply(body, None);
+                return sse_reply(body);
             }
             Handled::Deferred(fut) => match fut.await {
                 Some(out) => out,
@@ -566,7 +566,7 @@ impl HttpServer {
             *stream = Some(tx.clone());
         }
         tokio::spawn(keep_alive(tx.downgrade(), self.stop.clone()));
-        sse_reply(body, None)
+        sse_reply(body)
     }
 
     fn delete_mcp(&self, req: Request<Incoming>) -> Reply {
@@ -624,7 +624,7 @@ impl HttpServer {
         self.lock_sessions().insert(id.clone(), hs);
         log::info!("HTTP+SSE session {} started", short(&id));
         tokio::spawn(keep_alive(tx.downgrade(), self.stop.clone()));
-        sse_reply(body, None)
+        sse_reply(body)
     }
 
     async fn post_messages(&self, req: Request<Incoming>) -> Reply {
@@ -855,11 +855,7 @@ fn host_part(authority: &str) -> Option<&str> {
 }
 
 fn is_loopback_name(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(is_loopback)
-}
-
-fn is_loopback(ip: IpAddr) -> bool {
-    ip.is_loopback()
+    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// 128 random bits from the operating system, as 32 hex digits: unguessable, visible ASCII.
@@ -889,16 +885,14 @@ fn json_reply(status: StatusCode, body: Vec<u8>) -> Reply {
         .expect("a constant response is valid")
 }
 
-fn sse_reply(body: Body, session: Option<&str>) -> Reply {
-    let mut r = Response::builder()
+fn sse_reply(body: Body) -> Reply {
+    Response::builder()
         .status(StatusCode::OK)
         .header(hyper::header::CONTENT_TYPE, "text/event-stream")
         .header(hyper::header::CACHE_CONTROL, "no-cache")
-        .header("x-accel-buffering", "no");
-    if let Some(id) = session {
-        r = r.header(SESSION_HEADER, id);
-    }
-    r.body(body).expect("a constant response is valid")
+        .header("x-accel-buffering", "no")
+        .body(body)
+        .expect("a constant response is valid")
 }
 
 fn error_reply(status: StatusCode, id: Option<jsonrpc::RequestId>, error: RpcError) -> Reply {
