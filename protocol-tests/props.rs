@@ -239,7 +239,7 @@ proptest! {
         let mut got: Vec<RequestId> = replies
             .iter()
             .filter_map(|o| match o {
-                Outgoing::Response { id: Some(id), .. } => Some(id.clone()),
+                Outgoing::Response { id: Some(id), .. } | Outgoing::Raw { id, .. } => Some(id.clone()),
                 _ => None,
             })
             .collect();

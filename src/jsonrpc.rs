@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -191,6 +192,14 @@ pub enum Outgoing {
     },
     /// A JSON-RPC batch reply (2025-03-26 only): an array of responses.
     Batch(Vec<Outgoing>),
+    /// A successful reply whose result is already encoded JSON (cached lists, tool results built without a second
+    /// serialisation). The text must be one valid JSON value.
+    Raw {
+        /// The id of the request answered.
+        id: RequestId,
+        /// The encoded result.
+        json: Arc<str>,
+    },
 }
 
 impl Outgoing {
@@ -235,6 +244,13 @@ impl Outgoing {
                 json(out, method.as_ref());
                 out.extend_from_slice(br#","params":"#);
                 json(out, params);
+                out.push(b'}');
+            }
+            Outgoing::Raw { id, json: result } => {
+                out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+                json(out, id);
+                out.extend_from_slice(br#","result":"#);
+                out.extend_from_slice(result.as_bytes());
                 out.push(b'}');
             }
             Outgoing::Batch(items) => {
@@ -418,6 +434,12 @@ mod tests {
     fn error_response_serialises_exactly() {
         let out = encode(&Outgoing::error(None, RpcError::invalid_request("invalid request: x")));
         assert_eq!(out, br#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"invalid request: x"}}"#);
+    }
+
+    #[test]
+    fn raw_results_are_written_as_they_are() {
+        let out = encode(&Outgoing::Raw { id: RequestId::Str("r".into()), json: Arc::from(r#"{"a":[1]}"#) });
+        assert_eq!(out, br#"{"jsonrpc":"2.0","id":"r","result":{"a":[1]}}"#);
     }
 
     #[test]

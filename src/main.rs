@@ -39,7 +39,13 @@ fn main() -> ExitCode {
     }
     init_logging(config.debug);
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // stdio serves one client: a single-threaded runtime avoids hops between worker threads (tool calls run on the
+    // blocking pool either way); HTTP serves many connections and uses a worker per core.
+    let mut builder = match (&command, config.transport) {
+        (Command::Serve, Transport::Stdio) => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("pingera-mcp: cannot start the async runtime: {e}");
@@ -72,8 +78,7 @@ fn main() -> ExitCode {
         config.base_url
     );
     let session = Session::new(Server::new(config));
-    let result =
-        runtime.block_on(stdio::serve(session, tokio::io::stdin(), tokio::io::stdout(), opts, shutdown_signal()));
+    let result = runtime.block_on(stdio::serve(session, std::io::stdin(), std::io::stdout(), opts, shutdown_signal()));
     let code = match result {
         Ok(ended) => {
             log::info!("stopped: {ended:?}");
@@ -84,7 +89,7 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     };
-    // The runtime's stdin reader may sit in a blocking read that cannot be interrupted; do not wait for it.
+    // The stdin thread may sit in a read that cannot be interrupted; the process does not wait for it.
     runtime.shutdown_background();
     code
 }

@@ -59,13 +59,20 @@ pub struct Server {
     pub api: ApiClient,
     /// The tools offered in the configured mode, in table order.
     tools: Vec<&'static ToolSpec>,
+    /// Encoded `tools/list` pages by (version, offset), built on first use.
+    tools_pages: Mutex<HashMap<(Version, usize), Arc<str>>>,
 }
 
 impl Server {
     /// A server for the configuration.
     pub fn new(config: Config) -> Arc<Server> {
         let tools = tools::TOOLS.iter().filter(|t| t.offered_in(config.mode)).collect();
-        Arc::new(Server { api: ApiClient::new(&config), config: Arc::new(config), tools })
+        Arc::new(Server {
+            api: ApiClient::new(&config),
+            config: Arc::new(config),
+            tools,
+            tools_pages: Mutex::new(HashMap::new()),
+        })
     }
 
     /// The tools offered.
@@ -280,7 +287,7 @@ impl Session {
             .with_data(json!({ "method": method }))));
         };
         let deferred = match method.as_str() {
-            "tools/list" => return reply(self.tools_list(&params, version)),
+            "tools/list" => return raw_reply(id, self.tools_list(&params, version)),
             "logging/setLevel" => return reply(self.set_level(&params)),
             "resources/list" => return reply(resources_list(&params, version, false)),
             "resources/templates/list" => return reply(resources_list(&params, version, true)),
@@ -312,9 +319,7 @@ impl Session {
         };
         let deferred = match method.as_str() {
             "server/discover" => return reply(Ok(self.discover())),
-            "tools/list" => {
-                return reply(self.tools_list(&params, version).map(|v| cacheable(v, STATIC_TTL_MS, "public")))
-            }
+            "tools/list" => return raw_reply(id, self.tools_list(&params, version)),
             "resources/list" => {
                 return reply(resources_list(&params, version, false).map(|v| cacheable(v, STATIC_TTL_MS, "public")))
             }
@@ -417,22 +422,31 @@ impl Session {
         Ok(json!({}))
     }
 
-    fn tools_list(&self, params: &Map<String, Value>, version: Version) -> Result<Value, RpcError> {
+    /// One `tools/list` page, encoded once per version and page and then served from the cache: the list cannot
+    /// change while the process runs.
+    fn tools_list(&self, params: &Map<String, Value>, version: Version) -> Result<Arc<str>, RpcError> {
         let tools = self.server.tools();
-        let page_size = self.server.config.tools_page_size;
         let start = match params.get("cursor") {
             None | Some(Value::Null) => 0,
             Some(c) => c.as_str().and_then(decode_cursor).filter(|s| *s < tools.len()).ok_or_else(|| {
-                RpcError::invalid_params("invalid params: unknown cursor").with_data(json!({"cursor": c}))
+                RpcError::invalid_params("invalid params: unknown cursor").with_data(json!({ "cursor": c }))
             })?,
         };
-        let end = (start + page_size).min(tools.len());
+        if let Some(page) = lock(&self.server.tools_pages).get(&(version, start)) {
+            return Ok(Arc::clone(page));
+        }
+        let end = (start + self.server.config.tools_page_size).min(tools.len());
         let listed: Vec<Value> = tools[start..end].iter().map(|t| tool_json(t, version)).collect();
         let mut result = json!({ "tools": listed });
         if end < tools.len() {
             result["nextCursor"] = json!(encode_cursor(end));
         }
-        Ok(result)
+        if version.is_modern() {
+            result = cacheable(result, STATIC_TTL_MS, "public");
+        }
+        let page: Arc<str> = Arc::from(serde_json::to_string(&result).expect("a JSON value always serialises"));
+        lock(&self.server.tools_pages).insert((version, start), Arc::clone(&page));
+        Ok(page)
     }
 
     fn tools_call(
@@ -506,7 +520,7 @@ impl Session {
                     let text = serde_json::to_string(&body).expect("a JSON value always serialises");
                     let result = json!({ "contents": [{ "uri": uri, "mimeType": "application/json", "text": text }] });
                     // Live monitoring data of one account: private, and stale at once.
-                    Ok(if version.is_modern() { cacheable(result, 0, "private") } else { result })
+                    Ok(ResultBody::Json(if version.is_modern() { cacheable(result, 0, "private") } else { result }))
                 }
                 Err(ApiError::Status { status: 404, .. }) => Err(not_found(&uri)),
                 Err(e) => {
@@ -522,7 +536,7 @@ impl Session {
     /// log notifications. The deferred reply is `None` when the client cancelled.
     fn run_blocking<F>(self: &Arc<Self>, job: Job, cx: &CallCx, work: F) -> Result<Deferred, RpcError>
     where
-        F: FnOnce(&ToolCtx<'_>, &Notifier) -> Result<Value, RpcError> + Send + 'static,
+        F: FnOnce(&ToolCtx<'_>, &Notifier) -> Result<ResultBody, RpcError> + Send + 'static,
     {
         let Job { id, version, progress_token, log_level, label } = job;
         let flag = CancelFlag::new();
@@ -570,7 +584,8 @@ impl Session {
                 return None;
             }
             Some(match outcome {
-                Ok(Ok(result)) => Outgoing::result(id, result),
+                Ok(Ok(ResultBody::Json(result))) => Outgoing::result(id, result),
+                Ok(Ok(ResultBody::Raw(json))) => Outgoing::Raw { id, json },
                 Ok(Err(e)) => Outgoing::error(Some(id), e),
                 Err(join) => {
                     let what = join
@@ -588,6 +603,20 @@ impl Session {
             })
         }))
     }
+}
+
+/// A reply whose result is already encoded, or the error.
+fn raw_reply(id: RequestId, r: Result<Arc<str>, RpcError>) -> Handled {
+    Handled::Reply(match r {
+        Ok(json) => Outgoing::Raw { id, json },
+        Err(e) => Outgoing::error(Some(id), e),
+    })
+}
+
+/// A successful result: a JSON value, or text that is already encoded JSON.
+enum ResultBody {
+    Json(Value),
+    Raw(Arc<str>),
 }
 
 /// The progress token of a request, when it is a string or an integer.
@@ -694,32 +723,42 @@ impl Observer for Notifier {
     }
 }
 
-/// A tool's outcome as a `CallToolResult` of the negotiated version.
-fn call_result(outcome: Result<Value, ToolError>, version: Version) -> Value {
-    match outcome {
-        Ok(value) => {
-            let text = serde_json::to_string(&value).expect("a JSON value always serialises");
-            let mut result = json!({ "content": [{ "type": "text", "text": text }], "isError": false });
-            if version.is_modern() {
-                result["resultType"] = json!("complete");
-            }
-            if version.has_structured_content() {
-                result["structuredContent"] = match value {
-                    Value::Object(_) => value,
-                    // structuredContent must be an object before 2026-07-28; other values are wrapped.
-                    other => json!({ "result": other }),
-                };
-            }
-            result
-        }
+/// A tool's outcome as a `CallToolResult` of the negotiated version. A success is encoded once: the API's JSON is
+/// both the text block (as an escaped string) and, from 2025-06-18, `structuredContent` (the same bytes), instead
+/// of serialising the value a second time.
+fn call_result(outcome: Result<Value, ToolError>, version: Version) -> ResultBody {
+    let text = match outcome {
+        Ok(value) => (serde_json::to_string(&value).expect("a JSON value always serialises"), value.is_object()),
         Err(e) => {
             let mut result = json!({ "content": [{ "type": "text", "text": e.to_string() }], "isError": true });
             if version.is_modern() {
                 result["resultType"] = json!("complete");
             }
-            result
+            return ResultBody::Json(result);
+        }
+    };
+    let (text, is_object) = text;
+    let escaped = serde_json::to_string(&text).expect("a string always serialises");
+    let mut out = String::with_capacity(escaped.len() + text.len() + 96);
+    out.push_str(r#"{"content":[{"type":"text","text":"#);
+    out.push_str(&escaped);
+    out.push_str(r#"}],"isError":false"#);
+    if version.is_modern() {
+        out.push_str(r#","resultType":"complete""#);
+    }
+    if version.has_structured_content() {
+        // structuredContent must be an object before 2026-07-28; other values are wrapped, in both eras alike.
+        out.push_str(r#","structuredContent":"#);
+        if is_object {
+            out.push_str(&text);
+        } else {
+            out.push_str(r#"{"result":"#);
+            out.push_str(&text);
+            out.push('}');
         }
     }
+    out.push('}');
+    ResultBody::Raw(Arc::from(out))
 }
 
 /// How long lists that cannot change while the process runs (tools, resources, discovery) may be cached.

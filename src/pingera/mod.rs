@@ -209,8 +209,19 @@ pub struct ApiClient {
 impl ApiClient {
     /// A client for the configured base URL, timeout and retry count.
     pub fn new(config: &Config) -> ApiClient {
+        // Each phase of a request (connect, send, wait for the reply, read its body) is bounded by the timeout. A
+        // global or per-call deadline would make ureq resolve every host name on a thread of its own, which costs a
+        // thread start per request; name resolution is left to the system resolver's own timeout instead.
+        let t = Some(config.timeout);
         let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(config.timeout))
+            .timeout_connect(t)
+            .timeout_send_request(t)
+            .timeout_send_body(t)
+            .timeout_recv_response(t)
+            .timeout_recv_body(t)
+            // Enough idle keep-alive connections for a busy HTTP server's concurrent calls (ureq keeps 3 by default).
+            .max_idle_connections(64)
+            .max_idle_connections_per_host(64)
             .http_status_as_error(false)
             .user_agent(concat!("pingera-mcp/", env!("CARGO_PKG_VERSION")))
             .max_redirects(0)

@@ -10,8 +10,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::BytesMut;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use std::io::{Read, Write};
+
+use bytes::{Bytes, BytesMut};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::codec::Decoder;
@@ -45,78 +46,114 @@ pub struct StdioOptions {
 
 /// Serves one session over a reader and a writer until the input ends, `shutdown` resolves or the output closes.
 ///
+/// The input is read and the output written on a thread each, so a message costs no hop through tokio's blocking
+/// pool; the reader hands chunks over a bounded channel, so memory stays bounded whatever arrives.
+///
 /// # Errors
 /// An I/O error reading the input. Write errors are not errors: a closed output ends the run as
 /// [`Ended::OutputClosed`].
 pub async fn serve<R, W>(
     session: Arc<Session>,
-    mut input: R,
+    input: R,
     output: W,
     opts: StdioOptions,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<Ended>
 where
-    R: AsyncRead + Unpin,
-    W: AsyncWrite + Unpin + Send + 'static,
+    R: Read + Send + 'static,
+    W: Write + Send + 'static,
 {
-    let (tx, rx) = mpsc::unbounded_channel::<Outgoing>();
+    let (tx, rx) = mpsc::unbounded_channel::<Option<Outgoing>>();
     let output_closed = CancellationToken::new();
-    let stop_writer = CancellationToken::new();
-    let writer = tokio::spawn(write_loop(rx, output, output_closed.clone(), stop_writer.clone()));
+    let writer_closed = output_closed.clone();
+    let writer =
+        std::thread::Builder::new().name("stdout".into()).spawn(move || write_loop(rx, output, writer_closed))?;
+    let (chunk_tx, mut chunks) = mpsc::channel::<std::io::Result<Bytes>>(CHUNKS_IN_FLIGHT);
+    std::thread::Builder::new().name("stdin".into()).spawn(move || read_loop(input, chunk_tx))?;
 
     let sink_tx = tx.clone();
     let cx = CallCx {
         credential: opts.credential,
         sink: Arc::new(move |msg| {
             // A send fails only once the writer is gone, when nothing can be delivered anyway.
-            let _ = sink_tx.send(msg);
+            let _ = sink_tx.send(Some(msg));
         }),
     };
     let mut tasks = JoinSet::new();
     let mut codec = LineCodec::new(opts.max_message_bytes);
-    let mut buf = BytesMut::with_capacity(64 * 1024);
+    let mut buf = BytesMut::with_capacity(CHUNK);
     let mut shutdown = std::pin::pin!(shutdown);
 
-    let ended = 'read: loop {
+    let ended = loop {
         while let Some(frame) = codec.decode(&mut buf)? {
             dispatch(&session, frame, &cx, &tx, &mut tasks, opts.max_message_bytes);
         }
-        buf.reserve(64 * 1024);
-        let n = tokio::select! {
-            r = input.read_buf(&mut buf) => r?,
-            () = &mut shutdown => break 'read Ended::Shutdown,
-            () = output_closed.cancelled() => break 'read Ended::OutputClosed,
+        let chunk = tokio::select! {
+            c = chunks.recv() => c,
+            () = &mut shutdown => break Ended::Shutdown,
+            () = output_closed.cancelled() => break Ended::OutputClosed,
         };
-        if n == 0 {
-            while let Some(frame) = codec.decode_eof(&mut buf)? {
-                dispatch(&session, frame, &cx, &tx, &mut tasks, opts.max_message_bytes);
+        match chunk {
+            Some(Ok(bytes)) => buf.extend_from_slice(&bytes),
+            Some(Err(e)) => return Err(e),
+            None => {
+                while let Some(frame) = codec.decode_eof(&mut buf)? {
+                    dispatch(&session, frame, &cx, &tx, &mut tasks, opts.max_message_bytes);
+                }
+                break Ended::EndOfInput;
             }
-            break Ended::EndOfInput;
         }
     };
     log::debug!("stdio input done ({ended:?}); {} request(s) in flight", session.in_flight());
 
-    let drain = async { while tasks.join_next().await.is_some() {} };
-    if ended != Ended::OutputClosed && tokio::time::timeout(opts.shutdown_timeout, drain).await.is_err() {
+    let drained = ended == Ended::OutputClosed || {
+        let drain = async { while tasks.join_next().await.is_some() {} };
+        tokio::time::timeout(opts.shutdown_timeout, drain).await.is_ok()
+    };
+    if !drained {
         log::warn!(
             "{} request(s) still in flight after the shutdown timeout of {:?}; they get no reply",
             session.in_flight(),
             opts.shutdown_timeout
         );
     }
+    // Replies already queued are still written; then the stop mark ends the writer, even though a blocking call
+    // that outlived the shutdown timeout may still hold a sender.
+    drop(tasks);
+    let _ = tx.send(None);
     drop(cx);
     drop(tx);
-    // Replies already queued are still written; the writer ends once the queue is empty.
-    stop_writer.cancel();
-    let _ = writer.await;
+    let _ = tokio::task::spawn_blocking(move || writer.join()).await;
     Ok(if output_closed.is_cancelled() { Ended::OutputClosed } else { ended })
+}
+
+/// How much is read from the input at a time.
+const CHUNK: usize = 64 * 1024;
+/// How many chunks may wait for the decoder: together with the codec's limit this bounds memory on any input.
+const CHUNKS_IN_FLIGHT: usize = 16;
+
+fn read_loop<R: Read>(mut input: R, chunks: mpsc::Sender<std::io::Result<Bytes>>) {
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let chunk = match input.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => Ok(Bytes::copy_from_slice(&buf[..n])),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => Err(e),
+        };
+        let failed = chunk.is_err();
+        // A send fails only when the server stopped reading; then this thread has nothing left to do.
+        if chunks.blocking_send(chunk).is_err() || failed {
+            return;
+        }
+    }
 }
 
 fn dispatch(
     session: &Arc<Session>,
     frame: Frame,
     cx: &CallCx,
-    tx: &mpsc::UnboundedSender<Outgoing>,
+    tx: &mpsc::UnboundedSender<Option<Outgoing>>,
     tasks: &mut JoinSet<()>,
     limit: usize,
 ) {
@@ -131,44 +168,33 @@ fn dispatch(
     };
     match handled {
         Handled::Reply(out) => {
-            let _ = tx.send(out);
+            let _ = tx.send(Some(out));
         }
         Handled::NoReply => {}
         Handled::Deferred(fut) => {
             let tx = tx.clone();
             tasks.spawn(async move {
                 if let Some(out) = fut.await {
-                    let _ = tx.send(out);
+                    let _ = tx.send(Some(out));
                 }
             });
         }
     }
 }
 
-/// Writes messages, one per line, flushing whenever the queue runs empty (so a burst costs one flush). Stops when
-/// told to and the queue is drained, when every sender is gone, or when the output fails.
-async fn write_loop<W: AsyncWrite + Unpin>(
-    mut rx: mpsc::UnboundedReceiver<Outgoing>,
-    output: W,
-    closed: CancellationToken,
-    stop: CancellationToken,
-) {
-    let mut out = tokio::io::BufWriter::with_capacity(64 * 1024, output);
+/// Writes messages, one per line, flushing whenever the queue runs empty (so a burst costs one flush). Ends at the
+/// stop mark (`None`) or when every sender is gone, after writing what was queued before, or when the output fails
+/// (then `closed` is cancelled).
+fn write_loop<W: Write>(mut rx: mpsc::UnboundedReceiver<Option<Outgoing>>, output: W, closed: CancellationToken) {
+    let mut out = std::io::BufWriter::with_capacity(CHUNK, output);
     let mut line = Vec::with_capacity(4096);
-    loop {
-        let msg = tokio::select! {
-            biased;
-            m = rx.recv() => m,
-            () = stop.cancelled() => rx.try_recv().ok(),
-        };
-        let Some(msg) = msg else { break };
+    while let Some(Some(msg)) = rx.blocking_recv() {
         line.clear();
         msg.write_to(&mut line);
         line.push(b'\n');
-        log::trace!("> {} bytes", line.len());
-        let mut result = out.write_all(&line).await;
+        let mut result = out.write_all(&line);
         if result.is_ok() && rx.is_empty() {
-            result = out.flush().await;
+            result = out.flush();
         }
         if let Err(e) = result {
             // A client that closed our stdout has gone away; that is an ordinary end, not an error.
@@ -177,7 +203,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             return;
         }
     }
-    if let Err(e) = out.flush().await {
+    if let Err(e) = out.flush() {
         log::debug!("output closed: {e}");
         closed.cancel();
     }
