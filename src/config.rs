@@ -416,7 +416,14 @@ impl Config {
             ("http_max_sessions", self.http_max_sessions.to_string()),
             ("http_session_idle", format!("{}s", self.http_session_idle.as_secs_f64())),
             ("http_header_timeout", format!("{}s", self.http_header_timeout.as_secs_f64())),
-            ("http_allowed_origins", self.http_allowed_origins.join(",")),
+            (
+                "http_allowed_origins",
+                if self.http_allowed_origins.is_empty() {
+                    "none (loopback origins only)".to_owned()
+                } else {
+                    self.http_allowed_origins.join(",")
+                },
+            ),
         ]
     }
 }
