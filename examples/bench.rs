@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 const PROTOCOL: &str = "2025-06-18";
 const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"pingera-bench","version":"1"}}}"#;
@@ -1391,22 +1391,6 @@ impl Unit {
     }
 }
 
-/// The current time as `YYYY-MM-DD HH:MM UTC` (civil-from-days, proleptic Gregorian calendar).
-fn utc_now() -> String {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
-}
-
 fn fmt_value(v: Option<f64>, unit: Unit) -> String {
     let Some(v) = v else { return "–".into() };
     match unit {
@@ -1558,7 +1542,7 @@ impl Report<'_> {
             })
             .unwrap_or_else(|| "?".into());
         let cores = thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
-        let when = utc_now();
+        let when = pingera_mcp_server::double::now_iso();
         let runs: Vec<String> = SUBJECTS
             .iter()
             .map(|w| {

@@ -37,6 +37,9 @@ mod secrets;
 mod seed;
 mod server;
 mod store;
+
+/// The current UTC time as `2026-11-24T10:00:00Z` (also used by the benchmark harness for its report).
+pub use store::now_iso;
 #[cfg(test)]
 mod tests;
 
