@@ -300,11 +300,7 @@ impl Config {
             Some((name, v)) => normalise_base_url(&v)
                 .ok_or_else(|| invalid(name, v, "an http:// or https:// URL such as https://api.pingera.ru/v1"))?,
         };
-        let timeout = match get("timeout") {
-            None => Duration::from_secs(30),
-            Some((name, v)) => parse_seconds(&v, 0.001, 3600.0)
-                .ok_or_else(|| invalid(name, v, "a number of seconds between 0.001 and 3600"))?,
-        };
+        let timeout = parse_secs(get("timeout"), 30, 0.001, 3600.0)?;
         let max_retries = parse_int(get("max_retries"), 3, 0, 10, "an integer from 0 to 10")? as u32;
         let debug = parse_bool(get("debug"), false)?;
         let server_name = get("server_name").map_or_else(|| DEFAULT_SERVER_NAME.to_owned(), |(_, v)| v);
@@ -331,25 +327,13 @@ impl Config {
             "a number of bytes from 1024 to 1073741824",
         )? as usize;
         let tools_page_size = parse_int(get("tools_page"), 100, 1, 1000, "an integer from 1 to 1000")? as usize;
-        let shutdown_timeout = match get("shutdown") {
-            None => Duration::from_secs(10),
-            Some((name, v)) => parse_seconds(&v, 0.0, 600.0)
-                .ok_or_else(|| invalid(name, v, "a number of seconds between 0 and 600"))?,
-        };
+        let shutdown_timeout = parse_secs(get("shutdown"), 10, 0.0, 600.0)?;
 
         let show_secret_values = parse_bool(get("show_secrets"), false)?;
         let http_max_sessions =
             parse_int(get("http_max_sessions"), 1000, 1, 1_000_000, "an integer from 1 to 1000000")? as usize;
-        let http_session_idle = match get("http_idle") {
-            None => Duration::from_secs(1800),
-            Some((name, v)) => parse_seconds(&v, 1.0, 7.0 * 86400.0)
-                .ok_or_else(|| invalid(name, v, "a number of seconds between 1 and 604800"))?,
-        };
-        let http_header_timeout = match get("http_header_timeout") {
-            None => Duration::from_secs(10),
-            Some((name, v)) => parse_seconds(&v, 0.1, 600.0)
-                .ok_or_else(|| invalid(name, v, "a number of seconds between 0.1 and 600"))?,
-        };
+        let http_session_idle = parse_secs(get("http_idle"), 1800, 1.0, 7.0 * 86400.0)?;
+        let http_header_timeout = parse_secs(get("http_header_timeout"), 10, 0.1, 600.0)?;
         let http_allowed_origins = match get("http_origins") {
             None => Vec::new(),
             Some((name, v)) => {
@@ -501,9 +485,12 @@ fn parse_int(
     }
 }
 
-fn parse_seconds(v: &str, min: f64, max: f64) -> Option<Duration> {
-    let secs: f64 = v.parse().ok()?;
-    (secs.is_finite() && secs >= min && secs <= max).then(|| Duration::from_secs_f64(secs))
+fn parse_secs(v: Option<(String, String)>, default: u64, min: f64, max: f64) -> Result<Duration, ConfigError> {
+    let Some((name, v)) = v else { return Ok(Duration::from_secs(default)) };
+    match v.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= min && secs <= max => Ok(Duration::from_secs_f64(secs)),
+        _ => Err(invalid(name, v, &format!("a number of seconds between {min} and {max}"))),
+    }
 }
 
 fn parse_host(v: &str) -> Option<IpAddr> {
