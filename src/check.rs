@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use crate::config::Config;
-use crate::session::Server;
+use crate::service::pingera::Pingera;
 use crate::tools::{self, ToolCtx};
 
 /// Prints the configuration and the connection test to `out`; true when the API accepted the credential.
@@ -15,24 +15,25 @@ pub async fn run(config: Config, out: &mut dyn Write) -> bool {
     for (name, value) in config.describe() {
         let _ = writeln!(out, "  {name:<20} {value}");
     }
-    let server = Server::new(config);
-    let _ = writeln!(out, "  {:<20} {}", "tools offered", server.tools().len());
-    let credential = server.config.credential.clone();
-    let srv = std::sync::Arc::clone(&server);
+    let credential = config.credential.clone();
+    let show_secret_values = config.show_secret_values;
+    let service = std::sync::Arc::new(Pingera::new(std::sync::Arc::new(config)));
+    let _ = writeln!(out, "  {:<20} {}", "tools offered", service.tools().len());
+    let srv = std::sync::Arc::clone(&service);
     let outcome = tokio::task::spawn_blocking(move || {
         let tool = tools::find("test_pingera_connection").expect("the connection test is in the table");
         let ctx = ToolCtx {
-            api: &srv.api,
+            api: srv.api(),
             credential: credential.as_ref(),
             observer: &crate::pingera::Quiet,
-            show_secret_values: srv.config.show_secret_values,
+            show_secret_values,
         };
         tool.call(&ctx, &serde_json::Map::new())
     })
     .await;
     match outcome {
         Ok(Ok(_)) => {
-            let _ = writeln!(out, "API check: OK, {} accepted the credential", server.api.base_url());
+            let _ = writeln!(out, "API check: OK, {} accepted the credential", service.api().base_url());
             true
         }
         Ok(Err(e)) => {

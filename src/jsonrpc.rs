@@ -190,6 +190,15 @@ pub enum Outgoing {
         /// The params object.
         params: Value,
     },
+    /// A request from the server to the client (sampling, elicitation, roots), answered by an `Incoming::Response`.
+    Request {
+        /// The server's id for it.
+        id: RequestId,
+        /// The method name.
+        method: String,
+        /// The params object.
+        params: Value,
+    },
     /// A JSON-RPC batch reply (2025-03-26 only): an array of responses.
     Batch(Vec<Outgoing>),
     /// A successful reply whose result is already encoded JSON (cached lists, tool results built without a second
@@ -242,6 +251,15 @@ impl Outgoing {
             Outgoing::Notification { method, params } => {
                 out.extend_from_slice(br#"{"jsonrpc":"2.0","method":"#);
                 json(out, method.as_ref());
+                out.extend_from_slice(br#","params":"#);
+                json(out, params);
+                out.push(b'}');
+            }
+            Outgoing::Request { id, method, params } => {
+                out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+                json(out, id);
+                out.extend_from_slice(br#","method":"#);
+                json(out, method.as_str());
                 out.extend_from_slice(br#","params":"#);
                 json(out, params);
                 out.push(b'}');

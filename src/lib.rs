@@ -2,8 +2,10 @@
 //!
 //! # Bird's-eye view
 //! Bytes arrive on a transport (`transport::stdio`), are framed (`codec`), parsed in two stages (`jsonrpc`) and
-//! handed to one `session::Session`, which negotiates the protocol version (`protocol`), routes methods, and runs
-//! tool calls from the declarative table (`tools::table`) on tokio's blocking pool. A tool call becomes a request of
+//! handed to one `session::Session`, which negotiates the protocol version (`protocol`) and routes methods to a
+//! `service::Service`: the Pingera service (`service::pingera`) runs tool calls from the declarative table
+//! (`tools::table`) on tokio's blocking pool; the conformance fixtures (`examples/conformance_server.rs`) are a
+//! second service on the same core. A tool call becomes a request of
 //! the `pingera` client (one keep-alive `ureq` agent), whose reply becomes the tool result. `config` reads the
 //! environment and flags once; `check` is the `pingera-mcp check` subcommand; `double` is the in-repo Pingera API
 //! double used by the tests and by newcomers without an account.
@@ -13,6 +15,8 @@
 //! - `codec`: `LineCodec`, `Frame` (newline framing with a size limit).
 //! - `protocol`: `Version` (every version-dependent decision), `LogLevel`.
 //! - `session`: `Server` (shared), `Session` (per stdio process or HTTP session), `Handled`, `CallCx`.
+//! - `service`: `Service` (what a server offers), `Exchange` (one request's way back to the client: log, progress,
+//!   server-to-client requests), `Outbound` (pairs client responses with those requests).
 //! - `tools`: `ToolSpec`, `Param`, `Action`; `tools::table::TOOLS` is the only list of tools.
 //! - `pingera`: `ApiClient`, `ApiError`, `Observer` (retries, timeouts, error texts).
 //! - `resources`: `RESOURCES`, the `pingera://` URIs and the API paths they read.
@@ -36,6 +40,7 @@ pub mod jsonrpc;
 pub mod pingera;
 pub mod protocol;
 pub mod resources;
+pub mod service;
 pub mod session;
 pub mod tools;
 pub mod transport;

@@ -1,0 +1,244 @@
+//! The service layer: what a server offers (tools, resources, prompts, completions) behind one trait, so that one
+//! protocol core serves the Pingera tool set and the conformance fixtures alike.
+//!
+//! Invariant: a service never sees framing, transports or session state. It gets a request's parsed params and an
+//! [`Exchange`] (the request's id, version, credential, and its ways back to the client: log and progress
+//! notifications, and server-to-client requests), and answers with a result or an [`RpcError`]. The envelope rules
+//! that depend on the protocol version and are the same for every service (`resultType`, default caching hints,
+//! `logging` in the capabilities) are added by the session, never by a service, except inside a
+//! [`ResultBody::Raw`], which a service encodes itself for speed and must therefore encode completely.
+
+pub mod pingera;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Map, Value};
+use tokio::sync::oneshot;
+
+use crate::cancel::CancelFlag;
+use crate::config::Credential;
+use crate::jsonrpc::{ErrorCode, Outgoing, RequestId, RpcError};
+use crate::protocol::{LogLevel, Version};
+
+/// Where a request's notifications and server-to-client requests go (stdout on stdio; the request's stream, or
+/// the session's stream, on HTTP).
+pub type Sink = Arc<dyn Fn(Outgoing) + Send + Sync>;
+
+/// A successful result: a JSON value, or text that is already one encoded JSON value.
+pub enum ResultBody {
+    /// A result object; the session adds the version's envelope fields.
+    Json(Value),
+    /// An encoded result object, sent as it is.
+    Raw(Arc<str>),
+}
+
+/// The work behind a request that takes time: run by the session, which races it with cancellation.
+pub type Work = Pin<Box<dyn Future<Output = Result<ResultBody, RpcError>> + Send + 'static>>;
+
+/// Who the server says it is.
+pub struct Identity {
+    /// `serverInfo.name`.
+    pub name: String,
+    /// `serverInfo.version`.
+    pub version: &'static str,
+    /// `serverInfo.title` (2025-06-18 and later).
+    pub title: &'static str,
+    /// `serverInfo.description` (2025-11-25 and later).
+    pub description: &'static str,
+    /// `serverInfo.websiteUrl` (2025-11-25 and later), when there is one.
+    pub website_url: Option<&'static str>,
+    /// The instructions for the model (2025-03-26 and later).
+    pub instructions: &'static str,
+}
+
+/// What a server offers. Every method but the identity, the capabilities and the tools has a default that says the
+/// server lacks the feature (-32601), so a tools-only service implements four methods.
+pub trait Service: Send + Sync + 'static {
+    /// Who the server is.
+    fn identity(&self) -> &Identity;
+
+    /// The capabilities object, without `logging` (the session serves logging for every service and adds it).
+    fn capabilities(&self) -> Value;
+
+    /// One page of `tools/list` for the version.
+    fn list_tools(&self, cursor: Option<&Value>, version: Version) -> Result<ResultBody, RpcError>;
+
+    /// Starts `tools/call` for the tool `name`. An unknown tool is an error here; a failing tool is an `isError`
+    /// result from the work.
+    fn call_tool(&self, name: &str, args: Map<String, Value>, ex: Exchange) -> Result<Work, RpcError>;
+
+    /// Whether a call of the tool may send notifications or requests to the client even without a progress token
+    /// or a log level, so that an HTTP transport must answer it with an SSE stream.
+    fn tool_streams(&self, _name: &str) -> bool {
+        false
+    }
+
+    /// `resources/list` (or `resources/templates/list` when `templates`).
+    fn list_resources(&self, _cursor: Option<&Value>, _version: Version, templates: bool) -> Result<Value, RpcError> {
+        Err(RpcError::method_not_found(if templates { "resources/templates/list" } else { "resources/list" }))
+    }
+
+    /// Starts `resources/read`. An unknown uri is [`not_found`].
+    fn read_resource(&self, uri: String, ex: Exchange) -> Result<Work, RpcError> {
+        Err(not_found(&uri, ex.version))
+    }
+
+    /// `resources/subscribe` (or `resources/unsubscribe` when `!subscribe`).
+    fn subscribe(&self, _uri: &str, subscribe: bool) -> Result<Value, RpcError> {
+        Err(RpcError::method_not_found(if subscribe { "resources/subscribe" } else { "resources/unsubscribe" }))
+    }
+
+    /// `prompts/list`.
+    fn list_prompts(&self, _cursor: Option<&Value>, _version: Version) -> Result<Value, RpcError> {
+        Err(RpcError::method_not_found("prompts/list"))
+    }
+
+    /// `prompts/get`.
+    fn get_prompt(&self, _name: &str, _args: Map<String, Value>, _ex: Exchange) -> Result<Work, RpcError> {
+        Err(RpcError::method_not_found("prompts/get"))
+    }
+
+    /// `completion/complete`.
+    fn complete(&self, _params: &Map<String, Value>) -> Result<Value, RpcError> {
+        Err(RpcError::method_not_found("completion/complete"))
+    }
+}
+
+/// The error for a resource that does not exist: -32002 in the handshake era, -32602 from 2026-07-28 (which moved
+/// it), with the uri in `data` either way.
+pub fn not_found(uri: &str, version: Version) -> RpcError {
+    let code = if version.is_modern() { ErrorCode::INVALID_PARAMS } else { ErrorCode::RESOURCE_NOT_FOUND };
+    RpcError::new(code, format!("resource not found: {uri}")).with_data(json!({ "uri": uri }))
+}
+
+/// The server-to-client requests of one session that wait for their responses.
+///
+/// Ids are the session's own counter, so they cannot collide with each other; the client's ids live in another
+/// namespace (JSON-RPC pairs a response with a request of the side that sent it).
+#[derive(Default)]
+pub struct Outbound {
+    next: AtomicU64,
+    pending: Mutex<HashMap<RequestId, oneshot::Sender<Result<Value, RpcError>>>>,
+}
+
+impl Outbound {
+    /// Hands a client's response to the request waiting for it; false when none waits (stray or late).
+    pub fn resolve(&self, id: &RequestId, result: Result<Value, RpcError>) -> bool {
+        match lock(&self.pending).remove(id) {
+            Some(tx) => tx.send(result).is_ok(),
+            None => false,
+        }
+    }
+
+    /// The number of requests that wait for a response.
+    pub fn waiting(&self) -> usize {
+        lock(&self.pending).len()
+    }
+}
+
+/// One request as a service sees it, with its ways back to the client.
+pub struct Exchange {
+    /// The request's id.
+    pub id: RequestId,
+    /// The version that shapes the reply.
+    pub version: Version,
+    /// The credential for the API calls this request causes.
+    pub credential: Option<Credential>,
+    /// The client's capabilities (from `initialize`, or from the request's `_meta` under 2026-07-28).
+    pub client_capabilities: Value,
+    /// The request's whole params object (for fields beside the name and arguments).
+    pub params: Map<String, Value>,
+    pub(crate) sink: Sink,
+    pub(crate) log_level: Option<LogLevel>,
+    pub(crate) progress_token: Option<Value>,
+    pub(crate) step: AtomicU64,
+    pub(crate) flag: CancelFlag,
+    /// Present in the handshake era, where responses can be paired with their session; absent in the stateless
+    /// era, which has no server-to-client requests.
+    pub(crate) outbound: Option<Arc<Outbound>>,
+}
+
+impl Exchange {
+    /// The request's cancellation flag (set when the client cancels or goes away).
+    pub fn flag(&self) -> &CancelFlag {
+        &self.flag
+    }
+
+    /// Whether the client sent a progress token.
+    pub fn wants_progress(&self) -> bool {
+        self.progress_token.is_some()
+    }
+
+    /// Sends `notifications/message` when the level passes the client's threshold (`logging/setLevel`, or the
+    /// request's `_meta` log level under 2026-07-28); without a threshold nothing is sent.
+    pub fn log(&self, level: LogLevel, logger: &str, data: Value) {
+        match self.log_level {
+            Some(min) if level >= min && !self.flag.is_cancelled() => (self.sink)(Outgoing::notification(
+                "notifications/message",
+                json!({ "level": level.as_str(), "logger": logger, "data": data }),
+            )),
+            _ => {}
+        }
+    }
+
+    /// Sends `notifications/progress` when the client asked for progress; `message` only where the version has it.
+    pub fn progress(&self, progress: u64, total: Option<u64>, message: Option<&str>) {
+        let Some(token) = &self.progress_token else { return };
+        if self.flag.is_cancelled() {
+            return;
+        }
+        let mut params = json!({ "progressToken": token, "progress": progress });
+        if let Some(total) = total {
+            params["total"] = json!(total);
+        }
+        if let (Some(m), true) = (message, self.version.has_annotations()) {
+            params["message"] = json!(m);
+        }
+        (self.sink)(Outgoing::notification("notifications/progress", params));
+    }
+
+    /// Progress without a known total: 0, 1, 2, ... on each call.
+    pub fn step(&self, message: &str) {
+        if self.progress_token.is_some() {
+            let n = self.step.fetch_add(1, Ordering::Relaxed);
+            self.progress(n, None, Some(message));
+        }
+    }
+
+    /// Sends a request to the client and waits for its response. Refused without a session to pair the response
+    /// with (2026-07-28), and when the client did not declare `capability`; ends early, with an error, when this
+    /// request is cancelled.
+    pub async fn request(&self, method: &str, capability: &str, params: Value) -> Result<Value, RpcError> {
+        let Some(outbound) = &self.outbound else {
+            return Err(RpcError::new(
+                ErrorCode::INVALID_REQUEST,
+                format!("{method} cannot be sent under protocol {}: it has no server-to-client requests", self.version),
+            ));
+        };
+        if self.client_capabilities.get(capability).is_none() {
+            return Err(RpcError::new(
+                ErrorCode(crate::protocol::MISSING_REQUIRED_CLIENT_CAPABILITY),
+                format!("the client did not declare the {capability} capability that {method} needs"),
+            )
+            .with_data(json!({ "requiredCapabilities": { capability: {} } })));
+        }
+        let id = RequestId::Int(outbound.next.fetch_add(1, Ordering::Relaxed) as i64);
+        let (tx, rx) = oneshot::channel();
+        lock(&outbound.pending).insert(id.clone(), tx);
+        (self.sink)(Outgoing::Request { id: id.clone(), method: method.to_owned(), params });
+        let answer = tokio::select! {
+            r = rx => r.unwrap_or_else(|_| Err(RpcError::internal("the session ended before the client answered"))),
+            () = self.flag.cancelled() => Err(RpcError::internal("cancelled while waiting for the client")),
+        };
+        lock(&outbound.pending).remove(&id);
+        answer
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
