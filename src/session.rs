@@ -416,7 +416,7 @@ impl Session {
         cacheable(
             json!({
                 "supportedVersions": Version::MODERN.map(|v| v.as_str()),
-                "capabilities": self.capabilities(),
+                "capabilities": self.capabilities(Version::V2026_07_28),
                 "_meta": { META_SERVER_INFO: self.server_info(Version::V2026_07_28) },
                 "instructions": self.server.service.identity().instructions,
             }),
@@ -426,8 +426,8 @@ impl Session {
     }
 
     /// The service's capabilities plus `logging`, which the session serves for every service; the same in both eras.
-    fn capabilities(&self) -> Value {
-        let mut caps = self.server.service.capabilities();
+    fn capabilities(&self, version: Version) -> Value {
+        let mut caps = self.server.service.capabilities(version);
         caps["logging"] = json!({});
         caps
     }
@@ -478,7 +478,7 @@ impl Session {
 
         let mut result = json!({
             "protocolVersion": version.as_str(),
-            "capabilities": self.capabilities(),
+            "capabilities": self.capabilities(version),
             "serverInfo": self.server_info(version),
         });
         if version.has_annotations() {

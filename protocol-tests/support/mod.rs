@@ -8,6 +8,7 @@ pub mod http;
 pub mod json_match;
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex};
@@ -37,7 +38,12 @@ pub struct Proc {
 impl Proc {
     /// Starts the binary with exactly these environment variables (plus PATH) and arguments.
     pub fn start(env: &[(&str, &str)], args: &[&str]) -> Proc {
-        let mut cmd = Command::new(server_bin());
+        Proc::start_bin(Path::new(server_bin()), env, args)
+    }
+
+    /// Starts another binary built from this crate (the conformance fixture server) the same way.
+    pub fn start_bin(bin: &Path, env: &[(&str, &str)], args: &[&str]) -> Proc {
+        let mut cmd = Command::new(bin);
         cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .args(args)
@@ -211,16 +217,44 @@ impl HttpProc {
 
     /// The same, with command-line arguments.
     pub fn start_with_args(env: &[(&str, &str)], args: &[&str]) -> HttpProc {
+        HttpProc::start_bin(Path::new(server_bin()), env, args)
+    }
+
+    /// Starts another binary of this crate in HTTP mode the same way.
+    pub fn start_bin(bin: &Path, env: &[(&str, &str)], args: &[&str]) -> HttpProc {
         let mut all: Vec<(&str, &str)> =
             vec![("PINGERA_TRANSPORT_MODE", "http"), ("PINGERA_HTTP_PORT", "0"), ("RUST_LOG", "info")];
         all.extend_from_slice(env);
-        let proc = Proc::start(&all, args);
+        let proc = Proc::start_bin(bin, &all, args);
         let line = proc.wait_stderr("listening on http://");
         let url = line.trim_start_matches("listening on http://");
         let hostport = url.split('/').next().unwrap();
         let addr = hostport.parse().unwrap_or_else(|e| panic!("bad address {hostport:?}: {e}"));
         HttpProc { proc, addr }
     }
+}
+
+/// The conformance fixture server (`examples/conformance_server.rs`), built on demand: `cargo test --all-targets`
+/// builds it already, `cargo test --test protocol` does not.
+pub fn fixture_server_bin() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = std::env::current_exe().expect("the test binary has a path");
+            let profile_dir = exe.parent().and_then(Path::parent).expect("tests run from target/<profile>/deps");
+            let bin = profile_dir.join("examples").join("conformance_server");
+            if !bin.exists() {
+                let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+                let status = Command::new(cargo)
+                    .args(["build", "--example", "conformance_server"])
+                    .current_dir(env!("CARGO_MANIFEST_DIR"))
+                    .status()
+                    .expect("cargo runs");
+                assert!(status.success(), "building the conformance fixture server failed");
+            }
+            bin
+        })
+        .clone()
 }
 
 /// A finished stand-in child, so that the real one can move to a waiting thread.

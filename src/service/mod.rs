@@ -61,8 +61,9 @@ pub trait Service: Send + Sync + 'static {
     /// Who the server is.
     fn identity(&self) -> &Identity;
 
-    /// The capabilities object, without `logging` (the session serves logging for every service and adds it).
-    fn capabilities(&self) -> Value;
+    /// The capabilities object for the version, without `logging` (the session serves logging for every service
+    /// and adds it).
+    fn capabilities(&self, version: Version) -> Value;
 
     /// One page of `tools/list` for the version.
     fn list_tools(&self, cursor: Option<&Value>, version: Version) -> Result<ResultBody, RpcError>;
@@ -219,12 +220,8 @@ impl Exchange {
                 format!("{method} cannot be sent under protocol {}: it has no server-to-client requests", self.version),
             ));
         };
-        if self.client_capabilities.get(capability).is_none() {
-            return Err(RpcError::new(
-                ErrorCode(crate::protocol::MISSING_REQUIRED_CLIENT_CAPABILITY),
-                format!("the client did not declare the {capability} capability that {method} needs"),
-            )
-            .with_data(json!({ "requiredCapabilities": { capability: {} } })));
+        if !self.client_has(capability) {
+            return Err(missing_capability(capability, method));
         }
         let id = RequestId::Int(outbound.next.fetch_add(1, Ordering::Relaxed) as i64);
         let (tx, rx) = oneshot::channel();
@@ -236,6 +233,151 @@ impl Exchange {
         };
         lock(&outbound.pending).remove(&id);
         answer
+    }
+}
+
+/// One piece of input a request needs from the client: an elicitation, a sampling, or the client's roots.
+pub struct Ask {
+    /// The name the answer is filed under (the key of `inputRequests` and `inputResponses` under 2026-07-28).
+    pub key: &'static str,
+    /// `elicitation/create`, `sampling/createMessage` or `roots/list`.
+    pub method: &'static str,
+    /// The request's params.
+    pub params: Value,
+}
+
+/// What asking the client gave.
+pub enum Gathered {
+    /// Every answer, by key.
+    Answers(Map<String, Value>),
+    /// The stateless era, where the answers are not all in the request yet: reply with this `InputRequiredResult`,
+    /// and the client retries with them.
+    InputRequired(ResultBody),
+}
+
+impl Exchange {
+    /// Whether the client declared the capability (`sampling`, `elicitation`, `roots`).
+    pub fn client_has(&self, capability: &str) -> bool {
+        self.client_capabilities.get(capability).is_some_and(Value::is_object)
+    }
+
+    /// Gets the answers to `asks`, the same way for the service in both eras: in the handshake era by sending each
+    /// as a request to the client and waiting; under 2026-07-28 (multi-round-trip requests) from the request's
+    /// `inputResponses`, or, while any is missing, as an `InputRequiredResult` that carries the missing requests and
+    /// `state` (seal it with [`seal_state`]). An answer of the wrong shape is -32602, never taken as given.
+    pub async fn gather(&self, asks: Vec<Ask>, state: Option<String>) -> Result<Gathered, RpcError> {
+        if self.outbound.is_some() {
+            let mut answers = Map::new();
+            for ask in asks {
+                let answer = self.request(ask.method, capability_of(ask.method), ask.params).await?;
+                answers.insert(ask.key.to_owned(), answer);
+            }
+            return Ok(Gathered::Answers(answers));
+        }
+        let responses = match self.params.get("inputResponses") {
+            None => None,
+            Some(Value::Object(m)) => Some(m),
+            Some(_) => return Err(RpcError::invalid_params("invalid params: \"inputResponses\" must be an object")),
+        };
+        let mut answers = Map::new();
+        let mut missing = Map::new();
+        for ask in asks {
+            let capability = capability_of(ask.method);
+            if !self.client_has(capability) {
+                return Err(missing_capability(capability, ask.method));
+            }
+            match responses.and_then(|r| r.get(ask.key)) {
+                Some(answer) if answer_fits(ask.method, answer) => {
+                    answers.insert(ask.key.to_owned(), answer.clone());
+                }
+                Some(_) => {
+                    return Err(RpcError::invalid_params(format!(
+                        "invalid params: inputResponses.{} is not a result of {}",
+                        ask.key, ask.method
+                    ))
+                    .with_data(json!({ "key": ask.key })))
+                }
+                None => {
+                    missing.insert(ask.key.to_owned(), json!({ "method": ask.method, "params": ask.params }));
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(Gathered::Answers(answers));
+        }
+        let mut result = json!({ "resultType": "input_required", "inputRequests": missing });
+        if let Some(state) = state {
+            result["requestState"] = json!(state);
+        }
+        Ok(Gathered::InputRequired(ResultBody::Json(result)))
+    }
+
+    /// The request's `requestState`, opened (see [`open_state`]); `None` when the client sent none.
+    pub fn request_state(&self) -> Result<Option<String>, RpcError> {
+        match self.params.get("requestState") {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => open_state(s).map(Some),
+            Some(_) => Err(RpcError::invalid_params("invalid params: \"requestState\" must be a string")),
+        }
+    }
+}
+
+/// The client capability a server-to-client method needs.
+fn capability_of(method: &str) -> &'static str {
+    match method {
+        "sampling/createMessage" => "sampling",
+        "roots/list" => "roots",
+        _ => "elicitation",
+    }
+}
+
+/// Whether an answer has the shape of the method's result (what the rest of the server relies on).
+fn answer_fits(method: &str, answer: &Value) -> bool {
+    match method {
+        "sampling/createMessage" => answer.get("content").is_some_and(Value::is_object),
+        "roots/list" => answer.get("roots").is_some_and(Value::is_array),
+        _ => answer.get("action").is_some_and(Value::is_string),
+    }
+}
+
+/// -32021: the request needs a client capability that was not declared.
+pub fn missing_capability(capability: &str, what: &str) -> RpcError {
+    RpcError::new(
+        ErrorCode(crate::protocol::MISSING_REQUIRED_CLIENT_CAPABILITY),
+        format!("{what} needs the client capability {capability}, which the client did not declare"),
+    )
+    .with_data(json!({ "requiredCapabilities": { capability: {} } }))
+}
+
+/// The key of the state seal: random per process, so a client cannot forge a seal, and a state outlives neither
+/// a restart nor another replica (the client then starts over, which the protocol allows).
+fn seal_key() -> &'static std::collections::hash_map::RandomState {
+    static KEY: std::sync::OnceLock<std::collections::hash_map::RandomState> = std::sync::OnceLock::new();
+    KEY.get_or_init(std::collections::hash_map::RandomState::new)
+}
+
+fn seal_tag(payload: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = seal_key().build_hasher();
+    h.write(payload.as_bytes());
+    h.finish()
+}
+
+/// Seals a multi-round `requestState`: the payload plus a keyed SipHash tag, so that the server can keep its state
+/// in the client (2026-07-28 keeps none on the server) and still notice a changed one.
+pub fn seal_state(payload: &str) -> String {
+    format!("{payload}.{:016x}", seal_tag(payload))
+}
+
+/// Opens a state sealed by [`seal_state`]; a changed or foreign state is -32602.
+pub fn open_state(state: &str) -> Result<String, RpcError> {
+    let tampered = || RpcError::invalid_params("invalid params: requestState integrity check failed");
+    let (payload, tag) = state.rsplit_once('.').ok_or_else(tampered)?;
+    let tag = u64::from_str_radix(tag, 16).map_err(|_| tampered())?;
+    if tag == seal_tag(payload) && state.len() == payload.len() + 17 {
+        Ok(payload.to_owned())
+    } else {
+        Err(tampered())
     }
 }
 

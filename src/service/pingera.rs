@@ -104,7 +104,7 @@ impl Service for Pingera {
     }
 
     /// A fixed tool list and fixed resources without subscriptions, the same in both eras.
-    fn capabilities(&self) -> Value {
+    fn capabilities(&self, _version: Version) -> Value {
         json!({
             "tools": { "listChanged": false },
             "resources": { "subscribe": false, "listChanged": false },
