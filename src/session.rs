@@ -128,6 +128,12 @@ impl Session {
         self.state().version
     }
 
+    /// Fails the requests that wait for the client's responses, which can no longer arrive (the input ended or the
+    /// session is gone), so that the calls behind them finish instead of waiting for the shutdown timeout.
+    pub fn stop_waiting_for_client(&self) {
+        self.outbound.abandon();
+    }
+
     /// The number of requests running now.
     pub fn in_flight(&self) -> usize {
         lock(&self.in_flight).len()

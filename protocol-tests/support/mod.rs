@@ -234,25 +234,24 @@ impl HttpProc {
     }
 }
 
-/// The conformance fixture server (`examples/conformance_server.rs`), built on demand: `cargo test --all-targets`
-/// builds it already, `cargo test --test protocol` does not.
+/// The conformance fixture server (`examples/conformance_server.rs`), brought up to date once per test run:
+/// `cargo test --all-targets` builds it already (then this is a quick no-op), `cargo test --test protocol` does not,
+/// and a stale copy would test old code.
 pub fn fixture_server_bin() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BUILT
         .get_or_init(|| {
             let exe = std::env::current_exe().expect("the test binary has a path");
             let profile_dir = exe.parent().and_then(Path::parent).expect("tests run from target/<profile>/deps");
-            let bin = profile_dir.join("examples").join("conformance_server");
-            if !bin.exists() {
-                let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-                let status = Command::new(cargo)
-                    .args(["build", "--example", "conformance_server"])
-                    .current_dir(env!("CARGO_MANIFEST_DIR"))
-                    .status()
-                    .expect("cargo runs");
-                assert!(status.success(), "building the conformance fixture server failed");
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+            let mut build = Command::new(cargo);
+            build.args(["build", "--quiet", "--example", "conformance_server"]).current_dir(env!("CARGO_MANIFEST_DIR"));
+            if profile_dir.file_name().is_some_and(|n| n == "release") {
+                build.arg("--release");
             }
-            bin
+            let status = build.status().expect("cargo runs");
+            assert!(status.success(), "building the conformance fixture server failed");
+            profile_dir.join("examples").join("conformance_server")
         })
         .clone()
 }

@@ -139,6 +139,11 @@ impl Outbound {
     pub fn waiting(&self) -> usize {
         lock(&self.pending).len()
     }
+
+    /// Fails every waiting request: no response can arrive any more (input ended, session deleted).
+    pub fn abandon(&self) {
+        lock(&self.pending).clear();
+    }
 }
 
 /// One request as a service sees it, with its ways back to the client.
@@ -228,7 +233,7 @@ impl Exchange {
         lock(&outbound.pending).insert(id.clone(), tx);
         (self.sink)(Outgoing::Request { id: id.clone(), method: method.to_owned(), params });
         let answer = tokio::select! {
-            r = rx => r.unwrap_or_else(|_| Err(RpcError::internal("the session ended before the client answered"))),
+            r = rx => r.unwrap_or_else(|_| Err(RpcError::internal(format!("the client can no longer answer {method}: the session ended")))),
             () = self.flag.cancelled() => Err(RpcError::internal("cancelled while waiting for the client")),
         };
         lock(&outbound.pending).remove(&id);
@@ -383,4 +388,105 @@ pub fn open_state(state: &str) -> Result<String, RpcError> {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange(version: Version, capabilities: Value, params: Value, outbound: Option<Arc<Outbound>>) -> Exchange {
+        Exchange {
+            id: RequestId::Int(1),
+            version,
+            credential: None,
+            client_capabilities: capabilities,
+            params: params.as_object().cloned().unwrap_or_default(),
+            sink: Arc::new(|_| {}),
+            log_level: None,
+            progress_token: None,
+            step: AtomicU64::new(0),
+            flag: CancelFlag::new(),
+            outbound,
+        }
+    }
+
+    fn ask() -> Vec<Ask> {
+        vec![Ask { key: "who", method: "elicitation/create", params: json!({ "message": "Who?" }) }]
+    }
+
+    fn block_on<F: Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+    }
+
+    #[test]
+    fn sealed_states_open_and_changed_ones_do_not() {
+        let sealed = seal_state("step2:Ada.x");
+        assert_eq!(open_state(&sealed).unwrap(), "step2:Ada.x");
+        for bad in [sealed.replace("Ada", "Eve"), format!("{sealed}0"), "step2:Ada".to_owned(), String::new()] {
+            let e = open_state(&bad).unwrap_err();
+            assert_eq!(e.code, ErrorCode::INVALID_PARAMS, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn stateless_gather_asks_until_answered_and_refuses_what_does_not_fit() {
+        let v = Version::V2026_07_28;
+        let caps = json!({ "elicitation": {} });
+        let first = block_on(exchange(v, caps.clone(), json!({}), None).gather(ask(), Some("s".into()))).unwrap();
+        let Gathered::InputRequired(ResultBody::Json(r)) = first else { panic!("input is required first") };
+        assert_eq!(r["resultType"], "input_required");
+        assert_eq!(r["inputRequests"]["who"]["method"], "elicitation/create");
+        assert_eq!(r["requestState"], "s");
+
+        let answered = json!({ "inputResponses": { "who": { "action": "accept" }, "extra": 1 } });
+        let Gathered::Answers(a) = block_on(exchange(v, caps.clone(), answered, None).gather(ask(), None)).unwrap()
+        else {
+            panic!("all answers are there")
+        };
+        assert_eq!(a["who"]["action"], "accept");
+
+        let malformed = json!({ "inputResponses": { "who": 7 } });
+        let e = block_on(exchange(v, caps, malformed, None).gather(ask(), None)).err().unwrap();
+        assert_eq!(e.code, ErrorCode::INVALID_PARAMS);
+
+        let e = block_on(exchange(v, json!({}), json!({}), None).gather(ask(), None)).err().unwrap();
+        assert_eq!(e.code, ErrorCode(crate::protocol::MISSING_REQUIRED_CLIENT_CAPABILITY));
+    }
+
+    #[test]
+    fn a_request_to_the_client_is_answered_by_the_response_with_its_id_or_fails_when_abandoned() {
+        let outbound = Arc::new(Outbound::default());
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let mut ex = exchange(Version::V2025_11_25, json!({ "elicitation": {} }), json!({}), Some(outbound.clone()));
+        let log = Arc::clone(&sent);
+        ex.sink = Arc::new(move |o| log.lock().unwrap().push(jsonrpc_text(&o)));
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let answer = rt.block_on(async {
+            let waiting = ex.request("elicitation/create", "elicitation", json!({}));
+            let answering = async {
+                // The request is registered before it is sent, so the first id is waiting by now.
+                tokio::task::yield_now().await;
+                assert!(!outbound.resolve(&RequestId::Int(99), Ok(json!({}))), "an unknown id pairs with nothing");
+                assert!(outbound.resolve(&RequestId::Int(0), Ok(json!({ "action": "decline" }))));
+            };
+            tokio::join!(waiting, answering).0
+        });
+        assert_eq!(answer.unwrap()["action"], "decline");
+        assert!(sent.lock().unwrap()[0].contains(r#""method":"elicitation/create""#));
+
+        let abandoned = rt.block_on(async {
+            let waiting = ex.request("elicitation/create", "elicitation", json!({}));
+            let ending = async {
+                tokio::task::yield_now().await;
+                outbound.abandon();
+            };
+            tokio::join!(waiting, ending).0
+        });
+        assert!(abandoned.unwrap_err().message.contains("session ended"));
+        assert_eq!(outbound.waiting(), 0);
+    }
+
+    fn jsonrpc_text(o: &Outgoing) -> String {
+        String::from_utf8(crate::jsonrpc::encode(o)).unwrap()
+    }
 }

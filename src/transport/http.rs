@@ -142,9 +142,11 @@ impl HttpSession {
         lock(&self.last_used).elapsed()
     }
 
-    /// Closes the session's stream; requests still running finish, but nothing new is accepted.
+    /// Closes the session's stream; requests still running finish (those waiting for the client's answers fail,
+    /// since no answer can arrive), but nothing new is accepted.
     fn end(&self) {
         lock(&self.stream).take();
+        self.session.stop_waiting_for_client();
     }
 
     fn send_on_stream(&self, out: &Outgoing) -> bool {

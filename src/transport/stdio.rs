@@ -105,6 +105,7 @@ where
         }
     };
     log::debug!("stdio input done ({ended:?}); {} request(s) in flight", session.in_flight());
+    session.stop_waiting_for_client();
 
     let drained = ended == Ended::OutputClosed || {
         let drain = async { while tasks.join_next().await.is_some() {} };
