@@ -248,11 +248,16 @@ pub fn help_text() -> String {
          Every flag has an environment variable; the flag wins. Unprefixed aliases are read as well.\n\n",
         env!("CARGO_PKG_VERSION")
     );
+    // The flag column is as wide as the longest flag plus two spaces, so no flag runs into its variable.
+    let width = SETTINGS.iter().map(|st| st.flag.len()).max().unwrap_or(0) + 2;
     for st in SETTINGS {
         let alias = st.alias.map(|a| format!(" (alias {a})")).unwrap_or_default();
-        s.push_str(&format!("    {:<24}{}{}\n        {}\n", st.flag, st.var, alias, st.help));
+        s.push_str(&format!("    {:<width$}{}{}\n        {}\n", st.flag, st.var, alias, st.help));
     }
-    s.push_str("    -h, --help              print this help\n    -V, --version           print the version\n\n");
+    s.push_str(&format!(
+        "    {:<width$}print this help\n    {:<width$}print the version\n\n",
+        "-h, --help", "-V, --version"
+    ));
     s.push_str("Logging goes to stderr; RUST_LOG (e.g. RUST_LOG=debug) or PINGERA_DEBUG=true raise the level.\n");
     s
 }
@@ -609,5 +614,9 @@ mod tests {
         assert_eq!(load(&["--help"], &[]).unwrap().0, Command::Help);
         assert_eq!(load(&["-V"], &[]).unwrap().0, Command::Version);
         assert!(help_text().contains("PINGERA_REQUIRE_AUTH_HEADER (alias REQUIRE_AUTH_HEADER)"));
+        // Every flag is separated from its variable, the longest one included.
+        for st in SETTINGS {
+            assert!(help_text().contains(&format!("{}  ", st.flag)), "{} runs into its variable", st.flag);
+        }
     }
 }
