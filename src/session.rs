@@ -108,8 +108,6 @@ struct Era {
     version: Version,
     log_level: Option<LogLevel>,
     client_capabilities: Value,
-    /// Whether responses to server-to-client requests can reach this request (the handshake era).
-    stateful: bool,
 }
 
 impl Session {
@@ -309,12 +307,7 @@ impl Session {
                         .with_data(json!({ "method": method }))),
                 );
             };
-            Era {
-                version,
-                log_level: st.log_level,
-                client_capabilities: st.client_capabilities.clone(),
-                stateful: true,
-            }
+            Era { version, log_level: st.log_level, client_capabilities: st.client_capabilities.clone() }
         };
         if method == "logging/setLevel" {
             return reply(id, self.set_level(&params));
@@ -351,8 +344,7 @@ impl Session {
             m if SESSION_METHODS.contains(&m) => {}
             m => return reply(id, Err(RpcError::method_not_found(m))),
         }
-        let era =
-            Era { version, log_level: meta.log_level, client_capabilities: meta.client_capabilities, stateful: false };
+        let era = Era { version, log_level: meta.log_level, client_capabilities: meta.client_capabilities };
         self.dispatch(id, &method, params, era, cx)
     }
 
@@ -544,7 +536,8 @@ impl Session {
             log_level: era.log_level,
             step: AtomicU64::new(0),
             flag: flag.clone(),
-            outbound: era.stateful.then(|| Arc::clone(&self.outbound)),
+            // Only the handshake era has a session that a client's response can reach.
+            outbound: (!version.is_modern()).then(|| Arc::clone(&self.outbound)),
         };
         let work = match start(ex) {
             Ok(w) => w,
