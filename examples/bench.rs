@@ -1542,7 +1542,7 @@ impl Report<'_> {
             })
             .unwrap_or_else(|| "?".into());
         let cores = thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
-        let when = pingera_mcp_server::double::now_iso();
+        let when = pingera_api_double::now_iso();
         let runs: Vec<String> = SUBJECTS
             .iter()
             .map(|w| {

@@ -26,7 +26,7 @@ use std::sync::mpsc;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use pingera_mcp_server::double::{ApiDouble, DoubleOptions};
+use pingera_api_double::{ApiDouble, DoubleOptions};
 use serde_json::{json, Value};
 
 use crate::support::http::post;

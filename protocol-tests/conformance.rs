@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use pingera_mcp_server::double::{ApiDouble, DoubleOptions};
+use pingera_api_double::{ApiDouble, DoubleOptions};
 
 use crate::support::{fixture_server_bin, HttpProc};
 

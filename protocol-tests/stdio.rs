@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use pingera_mcp_server::double::{ApiDouble, DoubleOptions};
+use pingera_api_double::{ApiDouble, DoubleOptions};
 use serde_json::{json, Value};
 
 use crate::support::{server_bin, Proc};

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use pingera_mcp_server::double::{self as seed, ApiDouble, DoubleOptions, RecordedRequest};
+use pingera_api_double::{self as seed, ApiDouble, DoubleOptions, RecordedRequest};
 use pingera_mcp_server::tools::{REDACTED, TOOLS};
 use serde_json::{json, Value};
 

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use pingera_mcp_server::double::{ApiDouble, DoubleOptions};
+use pingera_api_double::{ApiDouble, DoubleOptions};
 use serde_json::Value;
 
 use crate::support::json_match::find_mismatch;

@@ -7,8 +7,8 @@
 //! (`tools::table`) on tokio's blocking pool; the conformance fixtures (`examples/conformance_server.rs`) are a
 //! second service on the same core. A tool call becomes a request of
 //! the `pingera` client (one keep-alive `ureq` agent), whose reply becomes the tool result. `config` reads the
-//! environment and flags once; `check` is the `pingera-mcp check` subcommand; `double` is the in-repo Pingera API
-//! double used by the tests and by newcomers without an account.
+//! environment and flags once; `check` is the `pingera-mcp check` subcommand. The Pingera API double that the tests
+//! and newcomers without an account use is the workspace member crate `api-double/`, never part of this library.
 //!
 //! # Codemap
 //! - `jsonrpc`: `RequestId`, `Incoming`, `Outgoing`, `RpcError`, `parse`, `encode`.
@@ -35,7 +35,6 @@ pub mod cancel;
 pub mod check;
 pub mod codec;
 pub mod config;
-pub mod double;
 pub mod jsonrpc;
 pub mod pingera;
 pub mod protocol;

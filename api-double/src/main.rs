@@ -1,4 +1,4 @@
-//! `pingera-api-double`: runs the Pingera API v1 double (`pingera_mcp_server::double`) as a standalone
+//! `pingera-api-double`: runs the Pingera API v1 double (`pingera_api_double`) as a standalone
 //! server for scripts, non-Rust tests and newcomers.
 //!
 //! Prints exactly one line to stdout, `pingera-api-double listening on http://HOST:PORT`, then serves until
@@ -6,7 +6,7 @@
 
 #![forbid(unsafe_code)]
 
-use pingera_mcp_server::double::{serve, DoubleState};
+use pingera_api_double::{serve, DoubleState};
 use std::io::Write;
 use std::net::IpAddr;
 use std::time::Duration;
