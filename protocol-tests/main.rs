@@ -1,8 +1,11 @@
 //! The protocol test suite: fixture transcripts, end-to-end tests of the real binary, property tests and official
-//! clients. Run with `cargo test` (the official-client test needs `scripts/mcp-tools.sh` first; `scripts/test` runs
-//! everything).
+//! clients. `cargo test` runs everything that needs only Rust; the official-client and conformance-referee tests
+//! drive Node and Python tools that `scripts/mcp-tools.sh` installs, so they are compiled only with the cargo feature
+//! `external-tests` (`scripts/test` installs the tools and turns it on).
 
+#[cfg(feature = "external-tests")]
 mod clients;
+#[cfg(feature = "external-tests")]
 mod conformance;
 mod fixture_server;
 mod http;
