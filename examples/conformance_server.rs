@@ -818,11 +818,10 @@ fn main() -> ExitCode {
         match config.transport {
             Transport::Stdio => {
                 let opts = stdio::StdioOptions {
-                    credential: None,
                     max_message_bytes: config.max_message_bytes,
                     shutdown_timeout: config.shutdown_timeout,
                 };
-                let session = Session::new(Server::with_service(config, service));
+                let session = Session::new(Server::new(service));
                 match stdio::serve(session, std::io::stdin(), std::io::stdout(), opts, shutdown_signal()).await {
                     Ok(_) => ExitCode::SUCCESS,
                     Err(e) => {
@@ -842,7 +841,8 @@ fn main() -> ExitCode {
                 };
                 let bound = listener.local_addr().unwrap_or(addr);
                 log::info!("conformance fixtures listening on http://{bound}{}", http::MCP_PATH);
-                match http::serve(Server::with_service(config, service), listener, shutdown_signal()).await {
+                let options = http::HttpOptions::from_config(&config);
+                match http::serve(Server::new(service), options, listener, shutdown_signal()).await {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(e) => {
                         eprintln!("conformance_server: {e}");

@@ -289,6 +289,28 @@ fn the_session_limit_answers_503() {
 }
 
 #[test]
+fn concurrent_initialize_requests_never_exceed_the_session_limit() {
+    let d = double();
+    let s = server(&d, &[("PINGERA_HTTP_MAX_SESSIONS", "3")]);
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
+    let barrier = std::sync::Barrier::new(12);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let racers: Vec<_> = (0..12)
+            .map(|_| {
+                scope.spawn(|| {
+                    barrier.wait();
+                    post(s.addr, None, &[], &init).status
+                })
+            })
+            .collect();
+        racers.into_iter().map(|r| r.join().expect("a racer finishes")).collect()
+    });
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 3, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 503).count(), 9, "{statuses:?}");
+    assert_eq!(request(s.addr, "GET", "/health", &[], b"").json()["sessions"], 3);
+}
+
+#[test]
 fn idle_sessions_end_after_their_lifetime() {
     let d = double();
     let s = server(&d, &[("PINGERA_HTTP_SESSION_IDLE_TIMEOUT", "1")]);

@@ -6,6 +6,7 @@ use bytes::BytesMut;
 use pingera_mcp_server::codec::{Frame, LineCodec};
 use pingera_mcp_server::config::Config;
 use pingera_mcp_server::jsonrpc::{self, ErrorCode, Incoming, Outgoing, Parsed, RequestId, RpcError};
+use pingera_mcp_server::service::pingera::Pingera;
 use pingera_mcp_server::session::{CallCx, Handled, Server, Session};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -197,7 +198,7 @@ fn test_server() -> Arc<Server> {
     let mut config = Config::for_base_url("http://127.0.0.1:9");
     config.max_retries = 0;
     config.credential = None;
-    Server::new(config)
+    Server::new(Arc::new(Pingera::new(Arc::new(config))))
 }
 
 proptest! {
@@ -211,7 +212,7 @@ proptest! {
         let session = Session::new(test_server());
         let notes = Arc::new(Mutex::new(Vec::new()));
         let sink_notes = Arc::clone(&notes);
-        let cx = CallCx { credential: None, sink: Arc::new(move |o| sink_notes.lock().unwrap().push(o)) };
+        let cx = CallCx::new(None, move |o| sink_notes.lock().unwrap().push(o));
         let mut replies: Vec<Outgoing> = Vec::new();
         let mut expected_ids: Vec<RequestId> = Vec::new();
         let mut pending = Vec::new();

@@ -14,13 +14,15 @@
 //! - `jsonrpc`: `RequestId`, `Incoming`, `Outgoing`, `RpcError`, `parse`, `encode`.
 //! - `codec`: `LineCodec`, `Frame` (newline framing with a size limit).
 //! - `protocol`: `Version` (every version-dependent decision), `LogLevel`.
-//! - `session`: `Server` (shared), `Session` (per stdio process or HTTP session), `Handled`, `CallCx`.
+//! - `session`: `Server` (shared), `Session` (per stdio process or HTTP session), `Handled`, `CallCx`,
+//!   `StatelessHeaders` (the header-versus-body checks of 2026-07-28, in one place).
 //! - `service`: `Service` (what a server offers), `Exchange` (one request's way back to the client: log, progress,
 //!   server-to-client requests), `Outbound` (pairs client responses with those requests).
 //! - `tools`: `ToolSpec`, `Param`, `Action`; `tools::table::TOOLS` is the only list of tools.
 //! - `pingera`: `ApiClient`, `ApiError`, `Observer` (retries, timeouts, error texts).
 //! - `resources`: `RESOURCES`, the `pingera://` URIs and the API paths they read.
-//! - `transport::stdio`: `serve`.
+//! - `transport`: `deliver` (the one way a session's answer leaves), `stdio::serve`, `http::serve` (split by
+//!   concern: `gate`, `sessions`, `streamable`, `stateless`, `legacy`, `reply`).
 //!
 //! # Architecture invariants
 //! - `jsonrpc`, `codec`, `protocol`, `session` and `tools` do no I/O of their own.
@@ -43,6 +45,12 @@ pub mod service;
 pub mod session;
 pub mod tools;
 pub mod transport;
+
+/// Locks a mutex, recovering from poisoning: every critical section in this crate is a single insert, remove or
+/// field write, so the guarded data stays consistent even if a holder panicked.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Resolves on SIGINT or SIGTERM (Ctrl-C elsewhere).
 pub async fn shutdown_signal() {

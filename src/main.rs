@@ -10,8 +10,9 @@ use std::io::Write as _;
 use std::process::ExitCode;
 
 use pingera_mcp_server::config::{help_text, Command, Config, Transport};
+use pingera_mcp_server::service::pingera::Pingera;
 use pingera_mcp_server::session::{Server, Session};
-use pingera_mcp_server::transport::http;
+use pingera_mcp_server::transport::http::{self, HttpOptions};
 use pingera_mcp_server::transport::stdio::{self, StdioOptions};
 use pingera_mcp_server::{check, shutdown_signal};
 
@@ -66,18 +67,14 @@ fn main() -> ExitCode {
     if config.both_credentials_set {
         log::info!("both PINGERA_API_KEY and PINGERA_JWT_TOKEN are set; the JWT is used");
     }
-    let opts = StdioOptions {
-        credential: config.credential.clone(),
-        max_message_bytes: config.max_message_bytes,
-        shutdown_timeout: config.shutdown_timeout,
-    };
+    let opts = StdioOptions { max_message_bytes: config.max_message_bytes, shutdown_timeout: config.shutdown_timeout };
     log::info!(
         "pingera-mcp {} serving stdio, mode {}, API {}",
         env!("CARGO_PKG_VERSION"),
         config.mode.as_str(),
         config.base_url
     );
-    let session = Session::new(Server::new(config));
+    let session = Session::new(pingera_server(config));
     let result = runtime.block_on(stdio::serve(session, std::io::stdin(), std::io::stdout(), opts, shutdown_signal()));
     let code = match result {
         Ok(ended) => {
@@ -118,7 +115,8 @@ async fn serve_http(config: Config) -> ExitCode {
         config.mode.as_str(),
         config.base_url
     );
-    match http::serve(Server::new(config), listener, shutdown_signal()).await {
+    let options = HttpOptions::from_config(&config);
+    match http::serve(pingera_server(config), options, listener, shutdown_signal()).await {
         Ok(()) => {
             log::info!("stopped");
             ExitCode::SUCCESS
@@ -128,6 +126,11 @@ async fn serve_http(config: Config) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The protocol core serving the Pingera service of the configuration.
+fn pingera_server(config: Config) -> std::sync::Arc<Server> {
+    Server::new(std::sync::Arc::new(Pingera::new(std::sync::Arc::new(config))))
 }
 
 /// Logs go to stderr. RUST_LOG wins when set; otherwise PINGERA_DEBUG chooses between debug and info.

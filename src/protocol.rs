@@ -25,6 +25,19 @@ pub const REMOVED_IN_MODERN: &[&str] =
 
 use std::fmt;
 
+use serde_json::{json, Value};
+
+/// How long lists that cannot change while the process runs (tools, resources, discovery) may be cached.
+pub const STATIC_TTL_MS: u64 = 3_600_000;
+
+/// Adds the 2026-07-28 `resultType` and caching hints to a result object.
+pub fn cacheable(mut v: Value, ttl_ms: u64, scope: &str) -> Value {
+    v["resultType"] = json!("complete");
+    v["ttlMs"] = json!(ttl_ms);
+    v["cacheScope"] = json!(scope);
+    v
+}
+
 /// A protocol version this server speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Version {

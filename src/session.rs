@@ -16,14 +16,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::{json, Map, Value};
 
 use crate::cancel::CancelFlag;
-use crate::config::{Config, Credential};
 use crate::jsonrpc::{ErrorCode, Incoming, Notification, Outgoing, Parsed, Request, RequestId, RpcError};
+use crate::lock;
 use crate::protocol::{
-    LogLevel, Version, META_CLIENT_CAPABILITIES, META_LOG_LEVEL, META_PROTOCOL_VERSION, META_SERVER_INFO,
-    REMOVED_IN_MODERN, UNSUPPORTED_PROTOCOL_VERSION,
+    cacheable, LogLevel, Version, HEADER_MISMATCH, META_CLIENT_CAPABILITIES, META_LOG_LEVEL, META_PROTOCOL_VERSION,
+    META_SERVER_INFO, REMOVED_IN_MODERN, STATIC_TTL_MS, UNSUPPORTED_PROTOCOL_VERSION,
 };
 pub use crate::service::Sink;
-use crate::service::{Exchange, Outbound, ResultBody, Service, Work};
+use crate::service::{Authorization, Exchange, Outbound, ResultBody, Service, Work};
 
 /// A reply that is not ready yet.
 pub type Deferred = Pin<Box<dyn Future<Output = Option<Outgoing>> + Send + 'static>>;
@@ -41,31 +41,43 @@ pub enum Handled {
 /// What one incoming message carries besides itself.
 #[derive(Clone)]
 pub struct CallCx {
-    /// The credential for the API calls this message causes.
-    pub credential: Option<Credential>,
+    /// The caller's credential as the transport received it, opaque here (`None`: the service's own).
+    pub authorization: Option<Authorization>,
     /// Where notifications about this message go.
     pub sink: Sink,
+    /// For a stateless (2026-07-28) HTTP request: what its headers say, which must repeat its body.
+    pub stateless: Option<StatelessHeaders>,
 }
 
-/// What is shared by all sessions of the process: the configuration and the service that answers.
+impl CallCx {
+    /// A context with the caller's credential whose notifications go to `sink`.
+    pub fn new(authorization: Option<Authorization>, sink: impl Fn(Outgoing) + Send + Sync + 'static) -> CallCx {
+        CallCx { authorization, sink: Arc::new(sink), stateless: None }
+    }
+}
+
+/// The HTTP headers of a stateless (2026-07-28) request that must repeat its body; a value is `None` when the
+/// header is absent or malformed. The session checks them, in the spec's order, with the rest of `_meta`.
+#[derive(Clone, Debug)]
+pub struct StatelessHeaders {
+    /// `MCP-Protocol-Version`.
+    pub protocol_version: String,
+    /// `Mcp-Method`.
+    pub method: Option<String>,
+    /// `Mcp-Name` (the tool or prompt name, or the resource uri).
+    pub name: Option<String>,
+}
+
+/// What is shared by all sessions of the process: the service that answers.
 pub struct Server {
-    /// The configuration.
-    pub config: Arc<Config>,
     /// What the server offers.
     pub service: Arc<dyn Service>,
 }
 
 impl Server {
-    /// The Pingera server for the configuration.
-    pub fn new(config: Config) -> Arc<Server> {
-        let config = Arc::new(config);
-        let service = Arc::new(crate::service::pingera::Pingera::new(Arc::clone(&config)));
-        Arc::new(Server { config, service })
-    }
-
-    /// A server that offers another service (the conformance fixtures) with the same protocol core.
-    pub fn with_service(config: Config, service: Arc<dyn Service>) -> Arc<Server> {
-        Arc::new(Server { config: Arc::new(config), service })
+    /// A server that offers `service` (the Pingera service, or the conformance fixtures).
+    pub fn new(service: Arc<dyn Service>) -> Arc<Server> {
+        Arc::new(Server { service })
     }
 }
 
@@ -103,10 +115,14 @@ struct State {
     client_capabilities: Value,
 }
 
-/// What a request of either era brings to its handler besides its params.
+/// What a request of either era brings to its handler besides its params: from the session's state in the
+/// handshake era, from the request's `_meta` in the stateless one.
 struct Era {
+    /// The negotiated or requested (and supported) version.
     version: Version,
+    /// The log level the client chose, if any.
     log_level: Option<LogLevel>,
+    /// The client's capabilities.
     client_capabilities: Value,
 }
 
@@ -288,7 +304,7 @@ impl Session {
         // A request that names its protocol version in _meta is served statelessly (2026-07-28), in any state; an
         // initialize without it selects the handshake era.
         let modern_meta = params.get("_meta").and_then(|m| m.get(META_PROTOCOL_VERSION)).is_some();
-        if modern_meta || method == "server/discover" {
+        if modern_meta || method == "server/discover" || cx.stateless.is_some() {
             return self.handle_modern(id, method, params, cx);
         }
         match method.as_str() {
@@ -324,11 +340,11 @@ impl Session {
         params: Map<String, Value>,
         cx: &CallCx,
     ) -> Handled {
-        let meta = match check_modern_meta(&params) {
-            Ok(m) => m,
+        let era = match check_modern_meta(&method, &params, cx.stateless.as_ref()) {
+            Ok(era) => era,
             Err(e) => return reply(id, Err(e)),
         };
-        let version = meta.version;
+        let version = era.version;
         match method.as_str() {
             "server/discover" => return reply(id, Ok(self.discover())),
             m if REMOVED_IN_MODERN.contains(&m) => {
@@ -344,7 +360,6 @@ impl Session {
             m if SESSION_METHODS.contains(&m) => {}
             m => return reply(id, Err(RpcError::method_not_found(m))),
         }
-        let era = Era { version, log_level: meta.log_level, client_capabilities: meta.client_capabilities };
         self.dispatch(id, &method, params, era, cx)
     }
 
@@ -528,7 +543,7 @@ impl Session {
         let ex = Exchange {
             id: id.clone(),
             version,
-            credential: cx.credential.clone(),
+            authorization: cx.authorization.clone(),
             client_capabilities: era.client_capabilities,
             progress_token: progress_token(&params),
             params,
@@ -639,30 +654,14 @@ impl Drop for InFlightGuard {
     }
 }
 
-/// How long lists that cannot change while the process runs (tools, resources, discovery) may be cached.
-pub(crate) const STATIC_TTL_MS: u64 = 3_600_000;
-
-/// Adds the 2026-07-28 `resultType` and caching hints to a result object.
-pub(crate) fn cacheable(mut v: Value, ttl_ms: u64, scope: &str) -> Value {
-    v["resultType"] = json!("complete");
-    v["ttlMs"] = json!(ttl_ms);
-    v["cacheScope"] = json!(scope);
-    v
-}
-
-/// What the `_meta` of a modern request says.
-pub struct ModernMeta {
-    /// The requested (and supported) version.
-    pub version: Version,
-    /// The log level the request opts in to, if any.
-    pub log_level: Option<LogLevel>,
-    /// The client's capabilities.
-    pub client_capabilities: Value,
-}
-
-/// Checks the `_meta` of a modern request: version and client capabilities present (-32602), version supported
-/// (-32022 with the supported versions), log level valid.
-pub fn check_modern_meta(params: &Map<String, Value>) -> Result<ModernMeta, RpcError> {
+/// Checks a stateless request in the spec's order: `_meta` names a version and the client capabilities (-32602);
+/// the HTTP headers, when the request came with them, repeat the body (-32020); the version is supported (-32022,
+/// with the supported versions); the log level is valid (-32602).
+fn check_modern_meta(
+    method: &str,
+    params: &Map<String, Value>,
+    headers: Option<&StatelessHeaders>,
+) -> Result<Era, RpcError> {
     let meta = params.get("_meta").and_then(Value::as_object).ok_or_else(|| {
         RpcError::invalid_params(format!(
             "invalid params: a 2026-07-28 request needs _meta with {META_PROTOCOL_VERSION} and {META_CLIENT_CAPABILITIES}"
@@ -679,6 +678,9 @@ pub fn check_modern_meta(params: &Map<String, Value>) -> Result<ModernMeta, RpcE
             )))
         }
     };
+    if let Some(headers) = headers {
+        check_headers(headers, requested, method, params)?;
+    }
     let version = Version::parse_modern(requested).ok_or_else(|| {
         RpcError::new(ErrorCode(UNSUPPORTED_PROTOCOL_VERSION), format!("unsupported protocol version: {requested}"))
             .with_data(json!({ "supported": Version::MODERN.map(|v| v.as_str()), "requested": requested }))
@@ -692,11 +694,71 @@ pub fn check_modern_meta(params: &Map<String, Value>) -> Result<ModernMeta, RpcE
             ))
         })?),
     };
-    Ok(ModernMeta { version, log_level, client_capabilities })
+    Ok(Era { version, log_level, client_capabilities })
 }
 
-/// Locks a mutex, recovering from poisoning: the guarded maps stay consistent even if a holder panicked, because
-/// every critical section here is a single insert, remove or field write.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+/// The headers of a stateless HTTP request must repeat its body: `MCP-Protocol-Version` the `_meta` version,
+/// `Mcp-Method` the method, and `Mcp-Name` the tool or prompt name or the resource uri (-32020 otherwise).
+fn check_headers(
+    h: &StatelessHeaders,
+    version: &str,
+    method: &str,
+    params: &Map<String, Value>,
+) -> Result<(), RpcError> {
+    let mismatch = |what: String| RpcError::new(ErrorCode(HEADER_MISMATCH), format!("header mismatch: {what}"));
+    if h.protocol_version != version {
+        return Err(mismatch(format!("MCP-Protocol-Version {:?} but _meta says {version:?}", h.protocol_version)));
+    }
+    match &h.method {
+        Some(m) if m == method => {}
+        Some(m) => return Err(mismatch(format!("Mcp-Method {m:?} but the body's method is {method:?}"))),
+        None => return Err(mismatch("missing or malformed Mcp-Method header".to_owned())),
+    }
+    let named = match method {
+        "tools/call" | "prompts/get" => params.get("name").and_then(Value::as_str),
+        "resources/read" => params.get("uri").and_then(Value::as_str),
+        _ => None,
+    };
+    match (named, &h.name) {
+        (None, _) => Ok(()),
+        (Some(name), Some(h)) if h == name => Ok(()),
+        (Some(name), Some(h)) => Err(mismatch(format!("Mcp-Name {h:?} but the body names {name:?}"))),
+        (Some(_), None) => Err(mismatch("missing or malformed Mcp-Name header".to_owned())),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A service with no tools, for tests of the core.
+    struct NoTools(crate::service::Identity);
+
+    impl Service for NoTools {
+        fn identity(&self) -> &crate::service::Identity {
+            &self.0
+        }
+        fn capabilities(&self, _: Version) -> Value {
+            json!({ "tools": {} })
+        }
+        fn list_tools(&self, _: Option<&Value>, _: Version) -> Result<ResultBody, RpcError> {
+            Ok(ResultBody::Json(json!({ "tools": [] })))
+        }
+        fn call_tool(&self, name: &str, _: Map<String, Value>, _: Exchange) -> Result<Work, RpcError> {
+            Err(RpcError::invalid_params(format!("unknown tool: {name}")))
+        }
+    }
+
+    /// A server whose service has no tools.
+    pub(crate) fn tools_only_server() -> Arc<Server> {
+        let identity = crate::service::Identity {
+            name: "test".into(),
+            version: "0",
+            title: "test",
+            description: "test",
+            website_url: None,
+            instructions: "",
+        };
+        Server::new(Arc::new(NoTools(identity)))
+    }
 }

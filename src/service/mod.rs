@@ -20,13 +20,36 @@ use serde_json::{json, Map, Value};
 use tokio::sync::oneshot;
 
 use crate::cancel::CancelFlag;
-use crate::config::Credential;
 use crate::jsonrpc::{ErrorCode, Outgoing, RequestId, RpcError};
+use crate::lock;
 use crate::protocol::{LogLevel, Version};
 
 /// Where a request's notifications and server-to-client requests go (stdout on stdio; the request's stream, or
 /// the session's stream, on HTTP).
 pub type Sink = Arc<dyn Fn(Outgoing) + Send + Sync>;
+
+/// The caller's credential as the transport received it (an HTTP `Authorization` value): opaque to the core,
+/// whose only duty is to carry it with its request; what it means is the service's business. It never prints.
+#[derive(Clone)]
+pub struct Authorization(Arc<str>);
+
+impl Authorization {
+    /// Wraps a received value.
+    pub fn new(value: &str) -> Authorization {
+        Authorization(Arc::from(value))
+    }
+
+    /// The value as received, for the service to interpret.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Authorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Authorization(***)")
+    }
+}
 
 /// A successful result: a JSON value, or text that is already one encoded JSON value.
 pub enum ResultBody {
@@ -152,8 +175,8 @@ pub struct Exchange {
     pub id: RequestId,
     /// The version that shapes the reply.
     pub version: Version,
-    /// The credential for the API calls this request causes.
-    pub credential: Option<Credential>,
+    /// The caller's credential, as the transport received it (`None`: the service's own).
+    pub authorization: Option<Authorization>,
     /// The client's capabilities (from `initialize`, or from the request's `_meta` under 2026-07-28).
     pub client_capabilities: Value,
     /// The request's whole params object (for fields beside the name and arguments).
@@ -386,10 +409,6 @@ pub fn open_state(state: &str) -> Result<String, RpcError> {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,7 +417,7 @@ mod tests {
         Exchange {
             id: RequestId::Int(1),
             version,
-            credential: None,
+            authorization: None,
             client_capabilities: capabilities,
             params: params.as_object().cloned().unwrap_or_default(),
             sink: Arc::new(|_| {}),
@@ -515,12 +534,8 @@ mod tests {
             website_url: None,
             instructions: "",
         };
-        let server = Server::with_service(
-            crate::config::Config::for_base_url("http://127.0.0.1:9"),
-            Arc::new(Panicky(identity)),
-        );
-        let session = Session::new(server);
-        let cx = CallCx { credential: None, sink: Arc::new(|_| {}) };
+        let session = Session::new(Server::new(Arc::new(Panicky(identity))));
+        let cx = CallCx::new(None, |_| {});
         let msg = |text: &str| crate::jsonrpc::parse(text.as_bytes());
         let init = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25"}}"#;
         assert!(matches!(session.handle(msg(init), &cx), Handled::Reply(_)));

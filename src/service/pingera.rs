@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use super::{not_found, Exchange, Identity, ResultBody, Service, Work};
-use crate::config::Config;
+use super::{not_found, Authorization, Exchange, Identity, ResultBody, Service, Work};
+use crate::config::{Config, Credential, Secret};
 use crate::jsonrpc::RpcError;
+use crate::lock;
 use crate::pingera::{ApiClient, ApiError, ApiEvent, Method, Observer};
 use crate::protocol::{LogLevel, Version};
 use crate::resources;
@@ -72,6 +73,14 @@ impl Pingera {
         &self.api
     }
 
+    /// The credential of a request: what its `Authorization` header says, or the configured one without it.
+    fn credential(&self, authorization: Option<&Authorization>) -> Option<Credential> {
+        match authorization {
+            Some(a) => credential_from_header(a.expose()),
+            None => self.config.credential.clone(),
+        }
+    }
+
     /// Runs `work` on the blocking pool with a context for the API, progress before and after, and API events
     /// turned into notifications of the exchange.
     fn blocking<F>(&self, ex: Exchange, label: String, work: F) -> Work
@@ -80,12 +89,13 @@ impl Pingera {
     {
         let api = self.api.clone();
         let show_secret_values = self.config.show_secret_values;
+        let credential = self.credential(ex.authorization.as_ref());
         Box::pin(async move {
             let job = tokio::task::spawn_blocking(move || {
                 ex.step(&label);
                 let observer = Events(&ex);
                 let ctx =
-                    ToolCtx { api: &api, credential: ex.credential.as_ref(), observer: &observer, show_secret_values };
+                    ToolCtx { api: &api, credential: credential.as_ref(), observer: &observer, show_secret_values };
                 let outcome = work(&ctx, &ex);
                 ex.step("done");
                 outcome
@@ -129,7 +139,7 @@ impl Service for Pingera {
             result["nextCursor"] = json!(encode_cursor(end));
         }
         if version.is_modern() {
-            result = crate::session::cacheable(result, crate::session::STATIC_TTL_MS, "public");
+            result = crate::protocol::cacheable(result, crate::protocol::STATIC_TTL_MS, "public");
         }
         let page: Arc<str> = Arc::from(serde_json::to_string(&result).expect("a JSON value always serialises"));
         lock(&self.pages).insert((version, start), Arc::clone(&page));
@@ -184,7 +194,7 @@ impl Service for Pingera {
                 let mut result = json!({ "contents": [{ "uri": uri, "mimeType": "application/json", "text": text }] });
                 if version.is_modern() {
                     // Live monitoring data of one account: private, and stale at once.
-                    result = crate::session::cacheable(result, 0, "private");
+                    result = crate::protocol::cacheable(result, 0, "private");
                 }
                 Ok(ResultBody::Json(result))
             }
@@ -288,6 +298,31 @@ fn decode_cursor(c: &str) -> Option<usize> {
     c.strip_prefix("tools-")?.parse().ok()
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+/// `Bearer X` (any case) is a JWT; any other non-empty value is an API key.
+pub fn credential_from_header(value: &str) -> Option<Credential> {
+    let v = value.trim();
+    if v.is_empty() {
+        return None;
+    }
+    match v.split_once(char::is_whitespace) {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") && !rest.trim().is_empty() => {
+            Some(Credential::Jwt(Secret::new(rest.trim())))
+        }
+        _ => Some(Credential::ApiKey(Secret::new(v))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_from_headers() {
+        assert_eq!(credential_from_header("Bearer abc").unwrap().header_value(), "Bearer abc");
+        assert_eq!(credential_from_header("bearer  abc ").unwrap().header_value(), "Bearer abc");
+        assert_eq!(credential_from_header("Token abc").unwrap().header_value(), "Token abc");
+        assert_eq!(credential_from_header("raw-key").unwrap().header_value(), "raw-key");
+        assert_eq!(credential_from_header("Bearer").unwrap().header_value(), "Bearer");
+        assert!(credential_from_header("  ").is_none());
+    }
 }

@@ -19,9 +19,9 @@ use tokio_util::codec::Decoder;
 use tokio_util::sync::CancellationToken;
 
 use crate::codec::{Frame, LineCodec};
-use crate::config::Credential;
 use crate::jsonrpc::{self, Outgoing};
 use crate::session::{CallCx, Handled, Session};
+use crate::transport::{deliver, Run};
 
 /// How a stdio run ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -34,10 +34,9 @@ pub enum Ended {
     OutputClosed,
 }
 
-/// Options of a stdio run.
+/// Options of a stdio run. There is no credential among them: a stdio client sends none, so the service uses its
+/// configured one.
 pub struct StdioOptions {
-    /// The credential sent with every API call.
-    pub credential: Option<Credential>,
     /// The largest accepted line, in bytes.
     pub max_message_bytes: usize,
     /// How long to wait for requests in flight at the end.
@@ -72,13 +71,10 @@ where
     std::thread::Builder::new().name("stdin".into()).spawn(move || read_loop(input, chunk_tx))?;
 
     let sink_tx = tx.clone();
-    let cx = CallCx {
-        credential: opts.credential,
-        sink: Arc::new(move |msg| {
-            // A send fails only once the writer is gone, when nothing can be delivered anyway.
-            let _ = sink_tx.send(Some(msg));
-        }),
-    };
+    let cx = CallCx::new(None, move |msg| {
+        // A send fails only once the writer is gone, when nothing can be delivered anyway.
+        let _ = sink_tx.send(Some(msg));
+    });
     let mut tasks = JoinSet::new();
     let mut codec = LineCodec::new(opts.max_message_bytes);
     let mut buf = BytesMut::with_capacity(CHUNK);
@@ -86,7 +82,7 @@ where
 
     let ended = loop {
         while let Some(frame) = codec.decode(&mut buf)? {
-            dispatch(&session, frame, &cx, &tx, &mut tasks, opts.max_message_bytes);
+            dispatch(&session, frame, &cx, &tx, &mut tasks, opts.max_message_bytes).await;
         }
         let chunk = tokio::select! {
             c = chunks.recv() => c,
@@ -98,7 +94,7 @@ where
             Some(Err(e)) => return Err(e),
             None => {
                 while let Some(frame) = codec.decode_eof(&mut buf)? {
-                    dispatch(&session, frame, &cx, &tx, &mut tasks, opts.max_message_bytes);
+                    dispatch(&session, frame, &cx, &tx, &mut tasks, opts.max_message_bytes).await;
                 }
                 break Ended::EndOfInput;
             }
@@ -150,7 +146,7 @@ fn read_loop<R: Read>(mut input: R, chunks: mpsc::Sender<std::io::Result<Bytes>>
     }
 }
 
-fn dispatch(
+async fn dispatch(
     session: &Arc<Session>,
     frame: Frame,
     cx: &CallCx,
@@ -167,20 +163,11 @@ fn dispatch(
         }
         Frame::Line(line) => session.handle(jsonrpc::parse(&line), cx),
     };
-    match handled {
-        Handled::Reply(out) => {
-            let _ = tx.send(Some(out));
-        }
-        Handled::NoReply => {}
-        Handled::Deferred(fut) => {
-            let tx = tx.clone();
-            tasks.spawn(async move {
-                if let Some(out) = fut.await {
-                    let _ = tx.send(Some(out));
-                }
-            });
-        }
-    }
+    let tx = tx.clone();
+    let send = move |out| {
+        let _ = tx.send(Some(out));
+    };
+    deliver(handled, send, Run::In(tasks)).await;
 }
 
 /// Writes messages, one per line, flushing whenever the queue runs empty (so a burst costs one flush). Ends at the

@@ -1,0 +1,249 @@
+//! The HTTP transports on hyper: Streamable HTTP at `/mcp` (2025-03-26 and later, and the stateless 2026-07-28
+//! requests), the 2024-11-05 HTTP+SSE pair `/sse` + `/messages`, plus `/health` and `/`.
+//!
+//! Invariant: every MCP request passes the same [`gate::Gate`], in this order, before any protocol work: Host and
+//! Origin (DNS rebinding, 403), then the credential (401 when required and missing), then method, media types,
+//! body size and session checks. A request's credential travels only with that request's
+//! [`crate::session::CallCx`]: sessions hold no credential, so one caller's key can never serve another caller's
+//! call. Protocol decisions are the [`Session`]'s; these modules only map them to HTTP.
+//!
+//! Codemap: this file is the accept loop, shutdown and routing; `gate` (Host, Origin, credential, media types),
+//! `sessions` (the session registry, its limit and the idle reaper), `streamable` (POST/GET/DELETE `/mcp` of the
+//! handshake era), `stateless` (2026-07-28 requests: headers in, status codes out), `legacy` (HTTP+SSE) and
+//! `reply` (responses, body reading, keep-alive). Every path hands the session's answer to
+//! [`crate::transport::deliver`].
+
+mod gate;
+mod legacy;
+mod reply;
+mod sessions;
+mod stateless;
+mod streamable;
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use self::gate::Gate;
+use self::reply::{error_reply, json_reply, method_not_allowed, Reply};
+use self::sessions::Registry;
+use crate::config::Config;
+use crate::jsonrpc::{ErrorCode, RpcError};
+use crate::protocol::Version;
+use crate::session::{Server, Session};
+
+/// The Streamable HTTP endpoint.
+pub const MCP_PATH: &str = "/mcp";
+/// The 2024-11-05 SSE endpoint.
+pub const SSE_PATH: &str = "/sse";
+/// The 2024-11-05 POST endpoint announced by the `endpoint` event.
+pub const MESSAGES_PATH: &str = "/messages";
+
+const SESSION_HEADER: &str = "mcp-session-id";
+const VERSION_HEADER: &str = "mcp-protocol-version";
+
+/// The settings of the HTTP transport.
+pub struct HttpOptions {
+    /// The largest accepted POST body, in bytes.
+    pub max_message_bytes: usize,
+    /// How long a client may take to send a request's headers.
+    pub header_timeout: Duration,
+    /// Origins allowed besides loopback ones.
+    pub allowed_origins: Vec<String>,
+    /// Whether a request without `Authorization` is refused (401).
+    pub require_auth_header: bool,
+    /// The most sessions at once.
+    pub max_sessions: usize,
+    /// How long an unused session lives.
+    pub session_idle: Duration,
+    /// How long shutdown waits for open connections.
+    pub shutdown_timeout: Duration,
+    /// The server's name, shown by `/`.
+    pub name: String,
+    /// The mode word shown by `/health` and `/`.
+    pub mode: &'static str,
+}
+
+impl HttpOptions {
+    /// The HTTP settings of a configuration.
+    pub fn from_config(config: &Config) -> HttpOptions {
+        HttpOptions {
+            max_message_bytes: config.max_message_bytes,
+            header_timeout: config.http_header_timeout,
+            allowed_origins: config.http_allowed_origins.clone(),
+            require_auth_header: config.require_auth_header,
+            max_sessions: config.http_max_sessions,
+            session_idle: config.http_session_idle,
+            shutdown_timeout: config.shutdown_timeout,
+            name: config.server_name.clone(),
+            mode: config.mode.as_str(),
+        }
+    }
+}
+
+/// Serves HTTP on `listener` until `shutdown` resolves, then stops accepting, answers the requests in flight,
+/// closes the streams and returns (within the configured shutdown timeout).
+///
+/// # Errors
+/// None after start-up; accept errors are logged and retried.
+pub async fn serve(
+    server: Arc<Server>,
+    options: HttpOptions,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let local = listener.local_addr()?;
+    let http = Arc::new(HttpServer {
+        gate: Gate {
+            loopback: local.ip().is_loopback(),
+            allowed_origins: options.allowed_origins.clone(),
+            require_auth_header: options.require_auth_header,
+        },
+        server,
+        sessions: Arc::new(Registry::new(options.max_sessions)),
+        stop: CancellationToken::new(),
+        config: options,
+    });
+    let reaper = tokio::spawn(sessions::reap_idle(Arc::clone(&http.sessions), http.config.session_idle));
+    let mut conns: JoinSet<()> = JoinSet::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            () = &mut shutdown => break,
+        };
+        while conns.try_join_next().is_some() {}
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Running out of file descriptors is the usual cause; a short pause lets connections close.
+                log::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let h = Arc::clone(&http);
+        conns.spawn(async move { h.connection(stream, peer).await });
+    }
+
+    log::info!("shutting down: {} connection(s) open", conns.len());
+    drop(listener);
+    http.stop.cancel();
+    // Ending every session closes the streams that would otherwise keep their connections open forever.
+    http.sessions.end_all();
+    let drain = async { while conns.join_next().await.is_some() {} };
+    if tokio::time::timeout(http.config.shutdown_timeout, drain).await.is_err() {
+        log::warn!("connections still open after the shutdown timeout; closing them");
+    }
+    reaper.abort();
+    Ok(())
+}
+
+/// What every connection of one HTTP server shares.
+struct HttpServer {
+    server: Arc<Server>,
+    config: HttpOptions,
+    gate: Gate,
+    sessions: Arc<Registry>,
+    stop: CancellationToken,
+}
+
+impl HttpServer {
+    async fn connection(self: Arc<Self>, stream: tokio::net::TcpStream, peer: SocketAddr) {
+        let h = Arc::clone(&self);
+        let svc = service_fn(move |req| {
+            let h = Arc::clone(&h);
+            async move { Ok::<_, Infallible>(h.route(req).await) }
+        });
+        let mut builder = http1::Builder::new();
+        builder.timer(TokioTimer::new()).header_read_timeout(self.config.header_timeout).keep_alive(true);
+        let conn = builder.serve_connection(TokioIo::new(stream), svc);
+        let mut conn = std::pin::pin!(conn);
+        let result = tokio::select! {
+            r = conn.as_mut() => r,
+            () = self.stop.cancelled() => {
+                // Finish the request in flight on this connection, then close it.
+                conn.as_mut().graceful_shutdown();
+                conn.await
+            }
+        };
+        if let Err(e) = result {
+            log::debug!("connection from {peer}: {e}");
+        }
+    }
+
+    async fn route(self: Arc<Self>, req: Request<Incoming>) -> Reply {
+        let path = req.uri().path().to_owned();
+        let method = req.method().clone();
+        log::debug!("{method} {path}");
+        match path.as_str() {
+            "/health" if method == Method::GET => self.health(),
+            "/" if method == Method::GET => self.info(),
+            "/health" | "/" => method_not_allowed("GET"),
+            p if p == MCP_PATH || p == "/mcp/" => match method {
+                Method::POST => self.post_mcp(req).await,
+                Method::GET => self.get_mcp(req),
+                Method::DELETE => self.delete_mcp(req),
+                _ => method_not_allowed("GET, POST, DELETE"),
+            },
+            SSE_PATH | "/sse/" => match method {
+                Method::GET => self.get_sse(req),
+                _ => method_not_allowed("GET"),
+            },
+            p if p == MESSAGES_PATH || p == "/messages/" => match method {
+                Method::POST => self.post_messages(req).await,
+                _ => method_not_allowed("POST"),
+            },
+            _ => error_reply(
+                StatusCode::NOT_FOUND,
+                None,
+                RpcError::new(ErrorCode(-32601), format!("no such path: {path}")),
+            ),
+        }
+    }
+
+    fn health(&self) -> Reply {
+        let body = json!({
+            "status": "healthy",
+            "service": "pingera-mcp-server",
+            "version": env!("CARGO_PKG_VERSION"),
+            "mode": self.config.mode,
+            "transport": "http",
+            "sessions": self.sessions.len(),
+        });
+        json_reply(StatusCode::OK, body.to_string().into_bytes())
+    }
+
+    fn info(&self) -> Reply {
+        let body = json!({
+            "service": "pingera-mcp-server",
+            "name": self.config.name,
+            "version": env!("CARGO_PKG_VERSION"),
+            "mode": self.config.mode,
+            "transport": "streamable-http",
+            "mcp_endpoint": MCP_PATH,
+            "sse_endpoint": SSE_PATH,
+            "health_check": "/health",
+            "protocol_versions": Version::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
+        });
+        json_reply(StatusCode::OK, body.to_string().into_bytes())
+    }
+
+    /// A session of its own for one stateless request, which keeps nothing.
+    fn fresh_session(&self) -> Arc<Session> {
+        Session::new(Arc::clone(&self.server))
+    }
+}

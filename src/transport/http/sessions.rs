@@ -1,0 +1,251 @@
+//! The HTTP session registry: Streamable HTTP and HTTP+SSE sessions by id, their limit, and the reaper that ends
+//! idle ones.
+//!
+//! Invariant: the number of live sessions plus the reserved slots never exceeds the limit, because a slot is
+//! reserved in the same critical section that checks the limit; a reservation that is not committed (the
+//! `initialize` failed, or its request went away) gives its slot back when dropped.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+
+use crate::jsonrpc::{self, Outgoing};
+use crate::lock;
+use crate::session::{Server, Session};
+use crate::transport::body::sse_message;
+
+/// Which transport a session belongs to.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Kind {
+    Streamable,
+    LegacySse,
+}
+
+/// One HTTP session: the MCP session and the stream that carries what is not a reply to a POST.
+pub(super) struct HttpSession {
+    pub session: Arc<Session>,
+    kind: Kind,
+    last_used: Mutex<Instant>,
+    /// The open server-to-client stream: the GET stream (Streamable) or the SSE stream that carries every reply
+    /// (HTTP+SSE).
+    pub stream: Mutex<Option<mpsc::UnboundedSender<Bytes>>>,
+}
+
+impl HttpSession {
+    pub fn touch(&self) {
+        *lock(&self.last_used) = Instant::now();
+    }
+
+    /// Closes the session's stream; requests still running finish (those waiting for the client's answers fail,
+    /// since no answer can arrive), but nothing new is accepted.
+    pub fn end(&self) {
+        lock(&self.stream).take();
+        self.session.stop_waiting_for_client();
+    }
+
+    /// Sends a message on the session's stream; false when none is open.
+    pub fn send_on_stream(&self, out: &Outgoing) -> bool {
+        match lock(&self.stream).as_ref() {
+            Some(tx) => tx.send(sse_message(&jsonrpc::encode(out))).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Whether the reaper may end it: idle for `idle` with nothing running, or an HTTP+SSE session whose stream
+    /// the client closed.
+    fn expired(&self, idle: Duration) -> bool {
+        let stream_gone = self.kind == Kind::LegacySse && lock(&self.stream).as_ref().is_none_or(|t| t.is_closed());
+        stream_gone || (lock(&self.last_used).elapsed() >= idle && self.session.in_flight() == 0)
+    }
+}
+
+/// The live sessions by id, and the slots reserved for sessions being created.
+pub(super) struct Registry {
+    inner: Mutex<Inner>,
+    max: usize,
+}
+
+#[derive(Default)]
+struct Inner {
+    live: HashMap<String, Arc<HttpSession>>,
+    reserved: usize,
+}
+
+impl Registry {
+    pub fn new(max: usize) -> Registry {
+        Registry { inner: Mutex::new(Inner::default()), max }
+    }
+
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        lock(&self.inner)
+    }
+
+    /// The number of live sessions.
+    pub fn len(&self) -> usize {
+        self.inner().live.len()
+    }
+
+    /// The session `id` of `kind`, if it is live.
+    pub fn find(&self, id: &str, kind: Kind) -> Option<Arc<HttpSession>> {
+        self.inner().live.get(id).filter(|s| s.kind == kind).cloned()
+    }
+
+    /// Removes and ends the session `id`.
+    pub fn end(&self, id: &str) {
+        if let Some(s) = self.inner().live.remove(id) {
+            s.end();
+        }
+    }
+
+    /// Ends every session (shutdown).
+    pub fn end_all(&self) {
+        let ended: Vec<Arc<HttpSession>> = self.inner().live.drain().map(|(_, s)| s).collect();
+        for s in ended {
+            s.end();
+        }
+    }
+
+    /// Reserves a slot for a new session of `kind`; `None` when the limit is reached.
+    pub fn reserve(&self, server: &Arc<Server>, kind: Kind) -> Option<Reservation<'_>> {
+        {
+            let mut inner = self.inner();
+            if inner.live.len() + inner.reserved >= self.max {
+                return None;
+            }
+            inner.reserved += 1;
+        }
+        let session = Arc::new(HttpSession {
+            session: Session::new(Arc::clone(server)),
+            kind,
+            last_used: Mutex::new(Instant::now()),
+            stream: Mutex::new(None),
+        });
+        Some(Reservation { registry: self, session: Some(session) })
+    }
+
+    /// Ends the sessions that have expired; returns how many.
+    fn reap(&self, idle: Duration) -> usize {
+        let mut inner = self.inner();
+        let before = inner.live.len();
+        inner.live.retain(|_, s| {
+            let expired = s.expired(idle);
+            if expired {
+                s.end();
+            }
+            !expired
+        });
+        before - inner.live.len()
+    }
+}
+
+/// A slot for a session being created, with the session that will fill it.
+pub(super) struct Reservation<'a> {
+    registry: &'a Registry,
+    session: Option<Arc<HttpSession>>,
+}
+
+impl Reservation<'_> {
+    /// The session the slot is for.
+    pub fn session(&self) -> &Arc<HttpSession> {
+        self.session.as_ref().expect("a reservation holds its session until committed")
+    }
+
+    /// Makes the session live under a new random id, which it returns.
+    pub fn commit(mut self) -> String {
+        let id = new_session_id();
+        let session = self.session.take().expect("a reservation is committed once");
+        let mut inner = self.registry.inner();
+        inner.reserved -= 1;
+        inner.live.insert(id.clone(), session);
+        id
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if self.session.is_some() {
+            self.registry.inner().reserved -= 1;
+        }
+    }
+}
+
+/// Ends sessions that have been idle for longer than `idle`, and HTTP+SSE sessions whose stream the client
+/// closed.
+pub(super) async fn reap_idle(registry: Arc<Registry>, idle: Duration) {
+    let period = (idle / 4).clamp(Duration::from_millis(250), Duration::from_secs(30));
+    loop {
+        tokio::time::sleep(period).await;
+        let reaped = registry.reap(idle);
+        if reaped > 0 {
+            log::info!("ended {reaped} idle session(s)");
+        }
+    }
+}
+
+/// 128 random bits from the operating system, as 32 hex digits: unguessable, visible ASCII.
+fn new_session_id() -> String {
+    let mut bytes = [0u8; 16];
+    let filled = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if let Err(e) = filled {
+        // Without an entropy source a session id could be guessed; refusing to run is the only safe answer.
+        panic!("cannot read /dev/urandom for a session id: {e}");
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The start of a session id, enough to tell sessions apart in logs without printing the whole id.
+pub(super) fn short(id: &str) -> &str {
+    &id[..id.len().min(8)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_ids_are_random_hex() {
+        let a = new_session_id();
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(a, new_session_id());
+    }
+
+    #[test]
+    fn concurrent_reservations_never_exceed_the_limit() {
+        let server = crate::session::tests::tools_only_server();
+        let registry = Registry::new(3);
+        let barrier = std::sync::Barrier::new(8);
+        let won: usize = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        registry.reserve(&server, Kind::Streamable).map(Reservation::commit).is_some() as usize
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("no panic")).sum()
+        });
+        assert_eq!(won, 3);
+        assert_eq!(registry.len(), 3);
+        assert!(registry.reserve(&server, Kind::LegacySse).is_none());
+    }
+
+    #[test]
+    fn a_dropped_reservation_gives_its_slot_back() {
+        let server = crate::session::tests::tools_only_server();
+        let registry = Registry::new(1);
+        let held = registry.reserve(&server, Kind::Streamable).expect("a free slot");
+        assert!(registry.reserve(&server, Kind::Streamable).is_none(), "the reserved slot counts");
+        drop(held);
+        let id = registry.reserve(&server, Kind::Streamable).expect("the slot is free again").commit();
+        assert!(registry.find(&id, Kind::Streamable).is_some());
+        assert!(registry.find(&id, Kind::LegacySse).is_none());
+        registry.end(&id);
+        assert_eq!(registry.len(), 0);
+    }
+}
