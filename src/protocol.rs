@@ -19,24 +19,8 @@ pub const HEADER_MISMATCH: i64 = -32020;
 pub const MISSING_REQUIRED_CLIENT_CAPABILITY: i64 = -32021;
 /// 2026-07-28: the request's protocol version is not supported.
 pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
-/// Methods of the handshake era that 2026-07-28 removed; a modern request for them is `-32601`.
-pub const REMOVED_IN_MODERN: &[&str] =
-    &["initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"];
 
 use std::fmt;
-
-use serde_json::{json, Value};
-
-/// How long lists that cannot change while the process runs (tools, resources, discovery) may be cached.
-pub const STATIC_TTL_MS: u64 = 3_600_000;
-
-/// Adds the 2026-07-28 `resultType` and caching hints to a result object.
-pub fn cacheable(mut v: Value, ttl_ms: u64, scope: &str) -> Value {
-    v["resultType"] = json!("complete");
-    v["ttlMs"] = json!(ttl_ms);
-    v["cacheScope"] = json!(scope);
-    v
-}
 
 /// A protocol version this server speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

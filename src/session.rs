@@ -18,12 +18,13 @@ use serde_json::{json, Map, Value};
 use crate::cancel::CancelFlag;
 use crate::jsonrpc::{ErrorCode, Incoming, Notification, Outgoing, Parsed, Request, RequestId, RpcError};
 use crate::lock;
-use crate::protocol::{
-    cacheable, LogLevel, Version, HEADER_MISMATCH, META_CLIENT_CAPABILITIES, META_LOG_LEVEL, META_PROTOCOL_VERSION,
-    META_SERVER_INFO, REMOVED_IN_MODERN, STATIC_TTL_MS, UNSUPPORTED_PROTOCOL_VERSION,
+use crate::mcp::{
+    self, envelope, ClientRequest, DiscoverMeta, DiscoverResult, Era, InitializeResult, Method, ResultBody, ServerInfo,
+    StatelessHeaders,
 };
+use crate::protocol::{LogLevel, Version, META_LOG_LEVEL, META_PROTOCOL_VERSION};
 pub use crate::service::Sink;
-use crate::service::{Authorization, Exchange, Outbound, ResultBody, Service, Work};
+use crate::service::{Authorization, Exchange, Outbound, Service, Work};
 
 /// A reply that is not ready yet.
 pub type Deferred = Pin<Box<dyn Future<Output = Option<Outgoing>> + Send + 'static>>;
@@ -56,18 +57,6 @@ impl CallCx {
     }
 }
 
-/// The HTTP headers of a stateless (2026-07-28) request that must repeat its body; a value is `None` when the
-/// header is absent or malformed. The session checks them, in the spec's order, with the rest of `_meta`.
-#[derive(Clone, Debug)]
-pub struct StatelessHeaders {
-    /// `MCP-Protocol-Version`.
-    pub protocol_version: String,
-    /// `Mcp-Method`.
-    pub method: Option<String>,
-    /// `Mcp-Name` (the tool or prompt name, or the resource uri).
-    pub name: Option<String>,
-}
-
 /// What is shared by all sessions of the process: the service that answers.
 pub struct Server {
     /// What the server offers.
@@ -80,21 +69,6 @@ impl Server {
         Arc::new(Server { service })
     }
 }
-
-/// The methods of the handshake era that need an initialized session.
-const SESSION_METHODS: &[&str] = &[
-    "tools/list",
-    "tools/call",
-    "logging/setLevel",
-    "resources/list",
-    "resources/templates/list",
-    "resources/read",
-    "resources/subscribe",
-    "resources/unsubscribe",
-    "prompts/list",
-    "prompts/get",
-    "completion/complete",
-];
 
 /// The lifecycle and routing state of one MCP session (one stdio process, or one HTTP session).
 pub struct Session {
@@ -112,17 +86,6 @@ struct State {
     /// Set by `logging/setLevel`; no log notifications are sent before it.
     log_level: Option<LogLevel>,
     /// The capabilities the client declared at `initialize`.
-    client_capabilities: Value,
-}
-
-/// What a request of either era brings to its handler besides its params: from the session's state in the
-/// handshake era, from the request's `_meta` in the stateless one.
-struct Era {
-    /// The negotiated or requested (and supported) version.
-    version: Version,
-    /// The log level the client chose, if any.
-    log_level: Option<LogLevel>,
-    /// The client's capabilities.
     client_capabilities: Value,
 }
 
@@ -160,16 +123,15 @@ impl Session {
         let logging = self.state().log_level.is_some();
         let service = &self.server.service;
         let wants = |m: &Result<Incoming, (Option<RequestId>, RpcError)>| match m {
-            Ok(Incoming::Request(r))
-                if matches!(r.method.as_str(), "tools/call" | "resources/read" | "prompts/get") =>
-            {
+            Ok(Incoming::Request(r)) if Method::parse(&r.method).is_some_and(Method::may_notify) => {
                 let meta = r.params.as_ref().and_then(|p| p.get("_meta"));
                 let modern = meta.and_then(|m| m.get(META_PROTOCOL_VERSION)).is_some();
                 let log_opt_in = meta.and_then(|m| m.get(META_LOG_LEVEL)).is_some();
                 let tool = r.params.as_ref().and_then(|p| p.get("name")).and_then(Value::as_str);
                 (if modern { log_opt_in } else { logging })
                     || meta.and_then(|m| m.get("progressToken")).is_some()
-                    || (r.method == "tools/call" && tool.is_some_and(|t| service.tool_streams(t)))
+                    || (Method::parse(&r.method) == Some(Method::CallTool)
+                        && tool.is_some_and(|t| service.tool_streams(t)))
             }
             _ => false,
         };
@@ -224,10 +186,12 @@ impl Session {
         for item in items {
             parts.push(match item {
                 Err((id, e)) => Handled::Reply(Outgoing::error(id, e)),
-                Ok(Incoming::Request(r)) if r.method == "initialize" => Handled::Reply(Outgoing::error(
-                    Some(r.id),
-                    RpcError::invalid_request("invalid request: initialize must not be part of a batch"),
-                )),
+                Ok(Incoming::Request(r)) if Method::parse(&r.method) == Some(Method::Initialize) => {
+                    Handled::Reply(Outgoing::error(
+                        Some(r.id),
+                        RpcError::invalid_request("invalid request: initialize must not be part of a batch"),
+                    ))
+                }
                 Ok(msg) => self.handle_message(msg, cx),
             });
         }
@@ -276,14 +240,14 @@ impl Session {
 
     fn handle_notification(&self, n: Notification) {
         match n.method.as_str() {
-            "notifications/initialized" => {
+            mcp::INITIALIZED => {
                 // Requests are served between the initialize reply and this notification too (lenient, as most
                 // SDKs are), so it changes nothing; before initialize it is merely noted.
                 if self.state().version.is_none() {
                     log::debug!("notifications/initialized before initialize: ignored");
                 }
             }
-            "notifications/cancelled" => {
+            mcp::CANCELLED => {
                 let id = n.params.as_ref().and_then(|p| p.get("requestId")).and_then(RequestId::from_value);
                 match id.and_then(|id| lock(&self.in_flight).get(&id).cloned().map(|f| (id, f))) {
                     Some((id, flag)) => {
@@ -299,143 +263,118 @@ impl Session {
     }
 
     fn handle_request(self: &Arc<Self>, req: Request, cx: &CallCx) -> Handled {
-        let Request { id, method, params } = req;
-        let params = params.unwrap_or_default();
-        // A request that names its protocol version in _meta is served statelessly (2026-07-28), in any state; an
-        // initialize without it selects the handshake era.
+        let Request { id, method: name, params } = req;
+        let mut params = params.unwrap_or_default();
+        // A request that names its protocol version in _meta (or came with the stateless HTTP headers) is served
+        // statelessly (2026-07-28), in any state; an initialize without it selects the handshake era.
         let modern_meta = params.get("_meta").and_then(|m| m.get(META_PROTOCOL_VERSION)).is_some();
-        if modern_meta || method == "server/discover" || cx.stateless.is_some() {
-            return self.handle_modern(id, method, params, cx);
-        }
-        match method.as_str() {
-            "ping" => return Handled::Reply(Outgoing::result(id, json!({}))),
-            "initialize" => return reply(id, self.initialize(&params)),
-            m if SESSION_METHODS.contains(&m) => {}
-            _ => return reply(id, Err(RpcError::method_not_found(&method))),
-        }
-        let era = {
-            let st = self.state();
-            let Some(version) = st.version else {
-                drop(st);
-                return reply(
-                    id,
-                    Err(RpcError::invalid_request(format!("server not initialized: send initialize before {method}"))
-                        .with_data(json!({ "method": method }))),
-                );
+        let method = Method::parse(&name);
+        let era = if modern_meta || method == Some(Method::Discover) || cx.stateless.is_some() {
+            let era = match mcp::stateless_era(&name, &params, cx.stateless.as_ref()) {
+                Ok(era) => era,
+                Err(e) => return reply(id, Err(e)),
             };
-            Era { version, log_level: st.log_level, client_capabilities: st.client_capabilities.clone() }
+            match method {
+                Some(m) if m.removed_in_modern() => {
+                    return reply(
+                        id,
+                        Err(RpcError::new(
+                            ErrorCode::METHOD_NOT_FOUND,
+                            format!("method not available in protocol {}: {name}", era.version),
+                        )
+                        .with_data(json!({ "method": name }))),
+                    )
+                }
+                Some(_) => era,
+                None => return reply(id, Err(RpcError::method_not_found(&name))),
+            }
+        } else {
+            let Some(method) = method else { return reply(id, Err(RpcError::method_not_found(&name))) };
+            let st = self.state();
+            match st.version {
+                Some(version) if method.needs_session() => {
+                    Era { version, log_level: st.log_level, client_capabilities: st.client_capabilities.clone() }
+                }
+                None if method.needs_session() => {
+                    drop(st);
+                    return reply(
+                        id,
+                        Err(RpcError::invalid_request(format!(
+                            "server not initialized: send initialize before {name}"
+                        ))
+                        .with_data(json!({ "method": name }))),
+                    );
+                }
+                // initialize and ping are served in any state.
+                version => Era {
+                    version: version.unwrap_or(Version::LATEST),
+                    log_level: None,
+                    client_capabilities: Value::Null,
+                },
+            }
         };
-        if method == "logging/setLevel" {
-            return reply(id, self.set_level(&params));
-        }
-        self.dispatch(id, &method, params, era, cx)
-    }
-
-    /// Serves one request of the stateless era (2026-07-28): `_meta` is checked, the session's state is neither read
-    /// nor changed, every result carries `resultType`, and list and read results carry caching hints.
-    fn handle_modern(
-        self: &Arc<Self>,
-        id: RequestId,
-        method: String,
-        params: Map<String, Value>,
-        cx: &CallCx,
-    ) -> Handled {
-        let era = match check_modern_meta(&method, &params, cx.stateless.as_ref()) {
-            Ok(era) => era,
+        let method = method.expect("an unknown method was answered above");
+        let request = match ClientRequest::parse(method, &mut params) {
+            Ok(r) => r,
             Err(e) => return reply(id, Err(e)),
         };
-        let version = era.version;
-        match method.as_str() {
-            "server/discover" => return reply(id, Ok(self.discover())),
-            m if REMOVED_IN_MODERN.contains(&m) => {
-                return reply(
-                    id,
-                    Err(RpcError::new(
-                        ErrorCode::METHOD_NOT_FOUND,
-                        format!("method not available in protocol {version}: {m}"),
-                    )
-                    .with_data(json!({ "method": m }))),
-                )
-            }
-            m if SESSION_METHODS.contains(&m) => {}
-            m => return reply(id, Err(RpcError::method_not_found(m))),
-        }
-        self.dispatch(id, &method, params, era, cx)
+        self.dispatch(id, method, request, params, era, cx)
     }
 
-    /// Routes a method of either era to the service, and gives its result the version's envelope.
+    /// Serves a parsed request of either era, and gives its result the version's envelope.
     fn dispatch(
         self: &Arc<Self>,
         id: RequestId,
-        method: &str,
-        mut params: Map<String, Value>,
+        method: Method,
+        request: ClientRequest,
+        params: Map<String, Value>,
         era: Era,
         cx: &CallCx,
     ) -> Handled {
         let service = &self.server.service;
         let version = era.version;
-        let immediate = |r: Result<Value, RpcError>| r.map(ResultBody::Json);
-        let r = match method {
-            "tools/list" => service.list_tools(params.get("cursor"), version),
-            "resources/list" => immediate(service.list_resources(params.get("cursor"), version, false)),
-            "resources/templates/list" => immediate(service.list_resources(params.get("cursor"), version, true)),
-            "prompts/list" => immediate(service.list_prompts(params.get("cursor"), version)),
-            "completion/complete" => immediate(service.complete(&params)),
-            "resources/subscribe" | "resources/unsubscribe" => immediate(
-                string_param(&params, "uri", method)
-                    .and_then(|uri| service.subscribe(&uri, method == "resources/subscribe")),
-            ),
-            "tools/call" | "prompts/get" => {
-                let name = match string_param(&params, "name", method) {
-                    Ok(n) => n,
-                    Err(e) => return reply(id, Err(e)),
-                };
-                let args = match params.remove("arguments") {
-                    None | Some(Value::Null) => Map::new(),
-                    Some(Value::Object(a)) => a,
-                    Some(_) => {
-                        return reply(
-                            id,
-                            Err(RpcError::invalid_params("invalid params: \"arguments\" must be an object")),
-                        )
-                    }
-                };
-                let service = Arc::clone(service);
-                return if method == "tools/call" {
-                    self.run(id, method, params, era, cx, move |ex| service.call_tool(&name, args, ex))
-                } else {
-                    self.run(id, method, params, era, cx, move |ex| service.get_prompt(&name, args, ex))
-                };
+        let json = |r: Result<Value, RpcError>| r.map(ResultBody::Json);
+        let r = match request {
+            ClientRequest::Ping => Ok(ResultBody::Json(json!({}))),
+            ClientRequest::Initialize { requested, capabilities, client } => {
+                json(self.initialize(&requested, capabilities, client))
             }
-            "resources/read" => {
-                let uri = match string_param(&params, "uri", method) {
-                    Ok(u) => u,
-                    Err(e) => return reply(id, Err(e)),
-                };
+            ClientRequest::SetLevel(level) => {
+                self.state().log_level = Some(level);
+                Ok(ResultBody::Json(json!({})))
+            }
+            ClientRequest::Discover => Ok(ResultBody::Json(self.discover())),
+            ClientRequest::ListTools { cursor } => service.list_tools(cursor.as_ref(), version),
+            ClientRequest::ListResources { cursor, templates } => {
+                json(service.list_resources(cursor.as_ref(), version, templates))
+            }
+            ClientRequest::ListPrompts { cursor } => json(service.list_prompts(cursor.as_ref(), version)),
+            ClientRequest::Complete => json(service.complete(&params)),
+            ClientRequest::Subscribe { uri, subscribe } => json(service.subscribe(&uri, subscribe)),
+            ClientRequest::CallTool { name, arguments } => {
+                let service = Arc::clone(service);
+                return self.run(id, method, params, era, cx, move |ex| service.call_tool(&name, arguments, ex));
+            }
+            ClientRequest::GetPrompt { name, arguments } => {
+                let service = Arc::clone(service);
+                return self.run(id, method, params, era, cx, move |ex| service.get_prompt(&name, arguments, ex));
+            }
+            ClientRequest::ReadResource { uri } => {
                 let service = Arc::clone(service);
                 return self.run(id, method, params, era, cx, move |ex| service.read_resource(uri, ex));
             }
-            other => Err(RpcError::method_not_found(other)),
         };
-        Handled::Reply(match r.map(|b| envelope(b, method, version)) {
-            Ok(ResultBody::Json(v)) => Outgoing::result(id, v),
-            Ok(ResultBody::Raw(json)) => Outgoing::Raw { id, json },
-            Err(e) => Outgoing::error(Some(id), e),
-        })
+        Handled::Reply(answer(id, r.map(|b| envelope(b, method, version))))
     }
 
     /// The `server/discover` result: versions, capabilities, identity and instructions.
     fn discover(&self) -> Value {
-        cacheable(
-            json!({
-                "supportedVersions": Version::MODERN.map(|v| v.as_str()),
-                "capabilities": self.capabilities(Version::V2026_07_28),
-                "_meta": { META_SERVER_INFO: self.server_info(Version::V2026_07_28) },
-                "instructions": self.server.service.identity().instructions,
-            }),
-            STATIC_TTL_MS,
-            "public",
-        )
+        mcp::to_value(&DiscoverResult {
+            supported_versions: Version::MODERN.map(|v| v.as_str()).to_vec(),
+            capabilities: self.capabilities(Version::V2026_07_28),
+            meta: DiscoverMeta { server_info: self.server_info(Version::V2026_07_28) },
+            instructions: self.server.service.identity().instructions,
+        })
     }
 
     /// The service's capabilities plus `logging`, which the session serves for every service; the same in both eras.
@@ -446,78 +385,49 @@ impl Session {
     }
 
     /// `serverInfo` with the fields the version defines.
-    fn server_info(&self, version: Version) -> Value {
+    fn server_info(&self, version: Version) -> ServerInfo<'_> {
         let id = self.server.service.identity();
-        let mut info = json!({ "name": id.name, "version": id.version });
-        if version.has_structured_content() {
-            info["title"] = json!(id.title);
+        let described = version.has_server_description();
+        ServerInfo {
+            name: &id.name,
+            version: id.version,
+            title: version.has_structured_content().then_some(id.title),
+            description: described.then_some(id.description),
+            website_url: id.website_url.filter(|_| described),
         }
-        if version.has_server_description() {
-            info["description"] = json!(id.description);
-            if let Some(url) = id.website_url {
-                info["websiteUrl"] = json!(url);
-            }
-        }
-        info
     }
 
-    fn initialize(&self, params: &Map<String, Value>) -> Result<Value, RpcError> {
-        let requested = params
-            .get("protocolVersion")
-            .and_then(Value::as_str)
-            .ok_or_else(|| RpcError::invalid_params("invalid params: initialize needs a string \"protocolVersion\""))?;
+    fn initialize(&self, requested: &str, capabilities: Value, client: Option<String>) -> Result<Value, RpcError> {
         // Echo a supported version; answer anything else with the latest and let the client decide.
         let version = Version::parse(requested).unwrap_or(Version::LATEST);
-        let client = params.get("clientInfo").map(|c| {
-            format!(
-                "{} {}",
-                c.get("name").and_then(Value::as_str).unwrap_or("?"),
-                c.get("version").and_then(Value::as_str).unwrap_or("?")
-            )
-        });
         {
             let mut st = self.state();
             if st.version.is_some() {
                 return Err(RpcError::invalid_request("invalid request: the session is already initialized"));
             }
             st.version = Some(version);
-            st.client_capabilities =
-                params.get("capabilities").filter(|c| c.is_object()).cloned().unwrap_or_else(|| json!({}));
+            st.client_capabilities = capabilities;
         }
         log::info!(
             "initialized: protocol {version} (client asked for {requested}), client {}",
             client.as_deref().unwrap_or("unknown")
         );
-
-        let mut result = json!({
-            "protocolVersion": version.as_str(),
-            "capabilities": self.capabilities(version),
-            "serverInfo": self.server_info(version),
-        });
-        if version.has_annotations() {
-            result["instructions"] = json!(self.server.service.identity().instructions);
-        }
-        Ok(result)
-    }
-
-    fn set_level(&self, params: &Map<String, Value>) -> Result<Value, RpcError> {
-        let level = params.get("level").and_then(Value::as_str).and_then(LogLevel::parse).ok_or_else(|| {
-            RpcError::invalid_params(format!(
-                "invalid params: \"level\" must be one of {}",
-                LogLevel::names().join(", ")
-            ))
-        })?;
-        self.state().log_level = Some(level);
-        Ok(json!({}))
+        Ok(mcp::to_value(&InitializeResult {
+            protocol_version: version.as_str(),
+            capabilities: self.capabilities(version),
+            server_info: self.server_info(version),
+            instructions: version.has_annotations().then_some(self.server.service.identity().instructions),
+        }))
     }
 
     /// Runs a request that takes time as `id`: registered for cancellation (a duplicate id in flight is refused),
-    /// started by the service with an [`Exchange`], run as its own task (so that a panic becomes an error reply, not
-    /// a lost request), and raced with cancellation. The deferred reply is `None` when the client cancelled.
+    /// started by the service with an [`Exchange`], and raced with cancellation on the transport's task. A panic
+    /// anywhere in the work (on this task or the blocking thread it waits for) is caught here, the one place, and
+    /// becomes an error reply instead of a lost request. The deferred reply is `None` when the client cancelled.
     fn run<S>(
         self: &Arc<Self>,
         id: RequestId,
-        method: &str,
+        method: Method,
         params: Map<String, Value>,
         era: Era,
         cx: &CallCx,
@@ -558,35 +468,23 @@ impl Session {
             Ok(w) => w,
             Err(e) => return reply(id, Err(e)),
         };
-        let method: &'static str = SESSION_METHODS.iter().find(|m| **m == method).copied().unwrap_or("tools/call");
         Handled::Deferred(Box::pin(async move {
             let _guard = guard;
-            let task = tokio::spawn(work);
-            let abort = task.abort_handle();
             let outcome = tokio::select! {
-                r = task => r,
-                _ = flag.cancelled() => {
-                    abort.abort();
-                    return None;
-                }
+                r = CatchUnwind(work) => r,
+                () = flag.cancelled() => return None,
             };
             // A cancellation that raced with completion still wins: the client stopped waiting for this id.
             if flag.is_cancelled() {
                 return None;
             }
-            Some(match outcome.map(|r| r.map(|b| envelope(b, method, version))) {
-                Ok(Ok(ResultBody::Json(result))) => Outgoing::result(id, result),
-                Ok(Ok(ResultBody::Raw(json))) => Outgoing::Raw { id, json },
-                Ok(Err(e)) => Outgoing::error(Some(id), e),
-                Err(join) => {
-                    let what = join
-                        .try_into_panic()
-                        .ok()
-                        .and_then(|p| {
-                            p.downcast_ref::<&str>()
-                                .map(|s| s.to_string())
-                                .or_else(|| p.downcast_ref::<String>().cloned())
-                        })
+            Some(match outcome {
+                Ok(r) => answer(id, r.map(|b| envelope(b, method, version))),
+                Err(panic) => {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
                         .unwrap_or_else(|| "unknown".to_owned());
                     log::error!("request handler panicked: {what}");
                     Outgoing::error(Some(id), RpcError::internal(format!("request handler panicked: {what}")))
@@ -596,40 +494,34 @@ impl Session {
     }
 }
 
+/// Polls a request's work and turns a panic into a value, so that a bug answers its request with an error instead
+/// of taking the transport's task down with it.
+struct CatchUnwind(Work);
+
+impl Future for CatchUnwind {
+    type Output = Result<Result<ResultBody, RpcError>, Box<dyn std::any::Any + Send>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        let work = &mut self.0;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work.as_mut().poll(cx))) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(r)) => std::task::Poll::Ready(Ok(r)),
+            Err(panic) => std::task::Poll::Ready(Err(panic)),
+        }
+    }
+}
+
 /// A reply now: the result, or the error.
 fn reply(id: RequestId, r: Result<Value, RpcError>) -> Handled {
-    Handled::Reply(match r {
-        Ok(v) => Outgoing::result(id, v),
+    Handled::Reply(answer(id, r.map(ResultBody::Json)))
+}
+
+/// The reply message for a request's outcome.
+fn answer(id: RequestId, r: Result<ResultBody, RpcError>) -> Outgoing {
+    match r {
+        Ok(ResultBody::Json(result)) => Outgoing::result(id, result),
+        Ok(ResultBody::Raw(json)) => Outgoing::Raw { id, json },
         Err(e) => Outgoing::error(Some(id), e),
-    })
-}
-
-/// A required string parameter.
-fn string_param(params: &Map<String, Value>, name: &str, method: &str) -> Result<String, RpcError> {
-    params
-        .get(name)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| RpcError::invalid_params(format!("invalid params: {method} needs a string \"{name}\"")))
-}
-
-/// Gives a result the envelope fields of its version that every service shares: under 2026-07-28, `resultType`
-/// on every result, and on lists and reads the caching hints when the service set none (their content cannot
-/// change while the process runs unless the service says otherwise). Raw results are complete already.
-fn envelope(body: ResultBody, method: &str, version: Version) -> ResultBody {
-    match body {
-        ResultBody::Json(mut v) if version.is_modern() && v.is_object() => {
-            if v.get("resultType").is_none() {
-                v["resultType"] = json!("complete");
-            }
-            let cached = method.ends_with("/list") || method == "resources/read";
-            if cached && v.get("ttlMs").is_none() {
-                v["ttlMs"] = json!(STATIC_TTL_MS);
-                v["cacheScope"] = json!("public");
-            }
-            ResultBody::Json(v)
-        }
-        other => other,
     }
 }
 
@@ -651,79 +543,6 @@ struct InFlightGuard {
 impl Drop for InFlightGuard {
     fn drop(&mut self) {
         lock(&self.session.in_flight).remove(&self.id);
-    }
-}
-
-/// Checks a stateless request in the spec's order: `_meta` names a version and the client capabilities (-32602);
-/// the HTTP headers, when the request came with them, repeat the body (-32020); the version is supported (-32022,
-/// with the supported versions); the log level is valid (-32602).
-fn check_modern_meta(
-    method: &str,
-    params: &Map<String, Value>,
-    headers: Option<&StatelessHeaders>,
-) -> Result<Era, RpcError> {
-    let meta = params.get("_meta").and_then(Value::as_object).ok_or_else(|| {
-        RpcError::invalid_params(format!(
-            "invalid params: a 2026-07-28 request needs _meta with {META_PROTOCOL_VERSION} and {META_CLIENT_CAPABILITIES}"
-        ))
-    })?;
-    let requested = meta.get(META_PROTOCOL_VERSION).and_then(Value::as_str).ok_or_else(|| {
-        RpcError::invalid_params(format!("invalid params: _meta needs a string {META_PROTOCOL_VERSION}"))
-    })?;
-    let client_capabilities = match meta.get(META_CLIENT_CAPABILITIES) {
-        Some(c) if c.is_object() => c.clone(),
-        _ => {
-            return Err(RpcError::invalid_params(format!(
-                "invalid params: _meta needs an object {META_CLIENT_CAPABILITIES} ({{}} when the client has none)"
-            )))
-        }
-    };
-    if let Some(headers) = headers {
-        check_headers(headers, requested, method, params)?;
-    }
-    let version = Version::parse_modern(requested).ok_or_else(|| {
-        RpcError::new(ErrorCode(UNSUPPORTED_PROTOCOL_VERSION), format!("unsupported protocol version: {requested}"))
-            .with_data(json!({ "supported": Version::MODERN.map(|v| v.as_str()), "requested": requested }))
-    })?;
-    let log_level = match meta.get(META_LOG_LEVEL) {
-        None | Some(Value::Null) => None,
-        Some(l) => Some(l.as_str().and_then(LogLevel::parse).ok_or_else(|| {
-            RpcError::invalid_params(format!(
-                "invalid params: {META_LOG_LEVEL} must be one of {}",
-                LogLevel::names().join(", ")
-            ))
-        })?),
-    };
-    Ok(Era { version, log_level, client_capabilities })
-}
-
-/// The headers of a stateless HTTP request must repeat its body: `MCP-Protocol-Version` the `_meta` version,
-/// `Mcp-Method` the method, and `Mcp-Name` the tool or prompt name or the resource uri (-32020 otherwise).
-fn check_headers(
-    h: &StatelessHeaders,
-    version: &str,
-    method: &str,
-    params: &Map<String, Value>,
-) -> Result<(), RpcError> {
-    let mismatch = |what: String| RpcError::new(ErrorCode(HEADER_MISMATCH), format!("header mismatch: {what}"));
-    if h.protocol_version != version {
-        return Err(mismatch(format!("MCP-Protocol-Version {:?} but _meta says {version:?}", h.protocol_version)));
-    }
-    match &h.method {
-        Some(m) if m == method => {}
-        Some(m) => return Err(mismatch(format!("Mcp-Method {m:?} but the body's method is {method:?}"))),
-        None => return Err(mismatch("missing or malformed Mcp-Method header".to_owned())),
-    }
-    let named = match method {
-        "tools/call" | "prompts/get" => params.get("name").and_then(Value::as_str),
-        "resources/read" => params.get("uri").and_then(Value::as_str),
-        _ => None,
-    };
-    match (named, &h.name) {
-        (None, _) => Ok(()),
-        (Some(name), Some(h)) if h == name => Ok(()),
-        (Some(name), Some(h)) => Err(mismatch(format!("Mcp-Name {h:?} but the body names {name:?}"))),
-        (Some(_), None) => Err(mismatch("missing or malformed Mcp-Name header".to_owned())),
     }
 }
 

@@ -51,13 +51,8 @@ impl std::fmt::Debug for Authorization {
     }
 }
 
-/// A successful result: a JSON value, or text that is already one encoded JSON value.
-pub enum ResultBody {
-    /// A result object; the session adds the version's envelope fields.
-    Json(Value),
-    /// An encoded result object, sent as it is.
-    Raw(Arc<str>),
-}
+pub use crate::mcp::ResultBody;
+use crate::mcp::{self, Method};
 
 /// The work behind a request that takes time: run by the session, which races it with cancellation.
 pub type Work = Pin<Box<dyn Future<Output = Result<ResultBody, RpcError>> + Send + 'static>>;
@@ -103,7 +98,8 @@ pub trait Service: Send + Sync + 'static {
 
     /// `resources/list` (or `resources/templates/list` when `templates`).
     fn list_resources(&self, _cursor: Option<&Value>, _version: Version, templates: bool) -> Result<Value, RpcError> {
-        Err(RpcError::method_not_found(if templates { "resources/templates/list" } else { "resources/list" }))
+        let method = if templates { Method::ListResourceTemplates } else { Method::ListResources };
+        Err(RpcError::method_not_found(method.as_str()))
     }
 
     /// Starts `resources/read`. An unknown uri is [`not_found`].
@@ -113,22 +109,23 @@ pub trait Service: Send + Sync + 'static {
 
     /// `resources/subscribe` (or `resources/unsubscribe` when `!subscribe`).
     fn subscribe(&self, _uri: &str, subscribe: bool) -> Result<Value, RpcError> {
-        Err(RpcError::method_not_found(if subscribe { "resources/subscribe" } else { "resources/unsubscribe" }))
+        let method = if subscribe { Method::Subscribe } else { Method::Unsubscribe };
+        Err(RpcError::method_not_found(method.as_str()))
     }
 
     /// `prompts/list`.
     fn list_prompts(&self, _cursor: Option<&Value>, _version: Version) -> Result<Value, RpcError> {
-        Err(RpcError::method_not_found("prompts/list"))
+        Err(RpcError::method_not_found(Method::ListPrompts.as_str()))
     }
 
     /// `prompts/get`.
     fn get_prompt(&self, _name: &str, _args: Map<String, Value>, _ex: Exchange) -> Result<Work, RpcError> {
-        Err(RpcError::method_not_found("prompts/get"))
+        Err(RpcError::method_not_found(Method::GetPrompt.as_str()))
     }
 
     /// `completion/complete`.
     fn complete(&self, _params: &Map<String, Value>) -> Result<Value, RpcError> {
-        Err(RpcError::method_not_found("completion/complete"))
+        Err(RpcError::method_not_found(Method::Complete.as_str()))
     }
 }
 
@@ -207,7 +204,7 @@ impl Exchange {
     pub fn log(&self, level: LogLevel, logger: &str, data: Value) {
         match self.log_level {
             Some(min) if level >= min && !self.flag.is_cancelled() => (self.sink)(Outgoing::notification(
-                "notifications/message",
+                mcp::LOG_MESSAGE,
                 json!({ "level": level.as_str(), "logger": logger, "data": data }),
             )),
             _ => {}
@@ -227,7 +224,7 @@ impl Exchange {
         if let (Some(m), true) = (message, self.version.has_annotations()) {
             params["message"] = json!(m);
         }
-        (self.sink)(Outgoing::notification("notifications/progress", params));
+        (self.sink)(Outgoing::notification(mcp::PROGRESS, params));
     }
 
     /// Progress without a known total: 0, 1, 2, ... on each call.
@@ -353,8 +350,8 @@ impl Exchange {
 /// The client capability a server-to-client method needs.
 fn capability_of(method: &str) -> &'static str {
     match method {
-        "sampling/createMessage" => "sampling",
-        "roots/list" => "roots",
+        mcp::SAMPLE => "sampling",
+        mcp::LIST_ROOTS => "roots",
         _ => "elicitation",
     }
 }
@@ -362,8 +359,8 @@ fn capability_of(method: &str) -> &'static str {
 /// Whether an answer has the shape of the method's result (what the rest of the server relies on).
 fn answer_fits(method: &str, answer: &Value) -> bool {
     match method {
-        "sampling/createMessage" => answer.get("content").is_some_and(Value::is_object),
-        "roots/list" => answer.get("roots").is_some_and(Value::is_array),
+        mcp::SAMPLE => answer.get("content").is_some_and(Value::is_object),
+        mcp::LIST_ROOTS => answer.get("roots").is_some_and(Value::is_array),
         _ => answer.get("action").is_some_and(Value::is_string),
     }
 }

@@ -138,9 +138,6 @@ impl Service for Pingera {
         if end < self.tools.len() {
             result["nextCursor"] = json!(encode_cursor(end));
         }
-        if version.is_modern() {
-            result = crate::protocol::cacheable(result, crate::protocol::STATIC_TTL_MS, "public");
-        }
         let page: Arc<str> = Arc::from(serde_json::to_string(&result).expect("a JSON value always serialises"));
         lock(&self.pages).insert((version, start), Arc::clone(&page));
         Ok(ResultBody::Raw(page))
@@ -194,7 +191,8 @@ impl Service for Pingera {
                 let mut result = json!({ "contents": [{ "uri": uri, "mimeType": "application/json", "text": text }] });
                 if version.is_modern() {
                     // Live monitoring data of one account: private, and stale at once.
-                    result = crate::protocol::cacheable(result, 0, "private");
+                    result["ttlMs"] = json!(0);
+                    result["cacheScope"] = json!("private");
                 }
                 Ok(ResultBody::Json(result))
             }
@@ -237,37 +235,13 @@ impl Observer for Events<'_> {
     }
 }
 
-/// A tool's outcome as a `CallToolResult` of the negotiated version. A success is encoded once: the API's JSON is
-/// both the text block (as an escaped string) and, from 2025-06-18, `structuredContent` (the same bytes), instead
-/// of serialising the value a second time.
+/// A tool's outcome as a `CallToolResult` of the negotiated version: a failure is an `isError` result that says
+/// why.
 fn call_result(outcome: Result<Value, ToolError>, version: Version) -> ResultBody {
-    let (text, is_object) = match outcome {
-        Ok(value) => (serde_json::to_string(&value).expect("a JSON value always serialises"), value.is_object()),
-        Err(e) => {
-            return ResultBody::Json(json!({ "content": [{ "type": "text", "text": e.to_string() }], "isError": true }))
-        }
-    };
-    let escaped = serde_json::to_string(&text).expect("a string always serialises");
-    let mut out = String::with_capacity(escaped.len() + text.len() + 96);
-    out.push_str(r#"{"content":[{"type":"text","text":"#);
-    out.push_str(&escaped);
-    out.push_str(r#"}],"isError":false"#);
-    if version.is_modern() {
-        out.push_str(r#","resultType":"complete""#);
+    match outcome {
+        Ok(value) => crate::mcp::tool_success(&value, version),
+        Err(e) => crate::mcp::tool_error(&e.to_string()),
     }
-    if version.has_structured_content() {
-        // structuredContent must be an object before 2026-07-28; other values are wrapped, in both eras alike.
-        out.push_str(r#","structuredContent":"#);
-        if is_object {
-            out.push_str(&text);
-        } else {
-            out.push_str(r#"{"result":"#);
-            out.push_str(&text);
-            out.push('}');
-        }
-    }
-    out.push('}');
-    ResultBody::Raw(Arc::from(out))
 }
 
 /// A tool as `tools/list` shows it to the negotiated version.

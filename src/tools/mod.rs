@@ -561,11 +561,8 @@ impl ToolSpec {
             scrub_strings(&mut value, &secrets);
         }
         if let Some(schema) = self.output_schema {
-            // The session wraps a non-object as {"result": ...}; the schema describes what the client receives.
-            let structured = match &value {
-                Value::Object(_) => value.clone(),
-                other => json!({ "result": other }),
-            };
+            // The schema describes what the client receives as structuredContent.
+            let structured = crate::mcp::structured_content(&value);
             if let Err(why) = shape::conforms(&schema(), &structured) {
                 return Err(ToolError::Failed(format!(
                     "unexpected reply from the Pingera API for {}: {why}; the API may have changed, please report it",

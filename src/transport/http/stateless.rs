@@ -1,7 +1,7 @@
 //! Stateless requests of the 2026-07-28 era over HTTP: one POST, one request, a fresh session that keeps nothing.
 //!
 //! Invariant: this module only reads the request headers the session compares with the body (the checks and their
-//! order are the session's, [`crate::session::StatelessHeaders`]) and maps the session's answer to an HTTP status;
+//! order are the session's, [`crate::mcp::StatelessHeaders`]) and maps the session's answer to an HTTP status;
 //! closing a streamed answer cancels its request.
 
 use hyper::body::Incoming;
@@ -12,9 +12,10 @@ use tokio::sync::mpsc;
 use super::reply::{accepted, bad_request, json_reply, read_message, sse_reply, Reply};
 use super::HttpServer;
 use crate::jsonrpc::{self, Outgoing, Parsed};
+use crate::mcp::StatelessHeaders;
 use crate::protocol::{HEADER_MISMATCH, MISSING_REQUIRED_CLIENT_CAPABILITY, UNSUPPORTED_PROTOCOL_VERSION};
 use crate::service::Authorization;
-use crate::session::{CallCx, Handled, StatelessHeaders};
+use crate::session::{CallCx, Handled};
 use crate::transport::body::{sse_message, Body};
 use crate::transport::{answer, deliver, Run};
 
