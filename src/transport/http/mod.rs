@@ -39,7 +39,6 @@ use tokio_util::sync::CancellationToken;
 use self::gate::Gate;
 use self::reply::{error_reply, json_reply, method_not_allowed, Reply};
 use self::sessions::Registry;
-use crate::config::Config;
 use crate::jsonrpc::{ErrorCode, RpcError};
 use crate::protocol::Version;
 use crate::session::{Server, Session};
@@ -74,23 +73,6 @@ pub struct HttpOptions {
     pub name: String,
     /// The mode word shown by `/health` and `/`.
     pub mode: &'static str,
-}
-
-impl HttpOptions {
-    /// The HTTP settings of a configuration.
-    pub fn from_config(config: &Config) -> HttpOptions {
-        HttpOptions {
-            max_message_bytes: config.max_message_bytes,
-            header_timeout: config.http_header_timeout,
-            allowed_origins: config.http_allowed_origins.clone(),
-            require_auth_header: config.require_auth_header,
-            max_sessions: config.http_max_sessions,
-            session_idle: config.http_session_idle,
-            shutdown_timeout: config.shutdown_timeout,
-            name: config.server_name.clone(),
-            mode: config.mode.as_str(),
-        }
-    }
 }
 
 /// Serves HTTP on `listener` until `shutdown` resolves, then stops accepting, answers the requests in flight,
