@@ -23,8 +23,10 @@ use crate::mcp::{
     StatelessHeaders,
 };
 use crate::protocol::{LogLevel, Version, META_LOG_LEVEL, META_PROTOCOL_VERSION};
+#[cfg(feature = "client-requests")]
+use crate::service::Outbound;
 pub use crate::service::Sink;
-use crate::service::{Authorization, Exchange, Outbound, Service, Work};
+use crate::service::{Authorization, Exchange, Service, Work};
 
 /// A reply that is not ready yet.
 pub type Deferred = Pin<Box<dyn Future<Output = Option<Outgoing>> + Send + 'static>>;
@@ -76,6 +78,7 @@ pub struct Session {
     state: Mutex<State>,
     in_flight: Mutex<HashMap<RequestId, CancelFlag>>,
     /// This session's requests to the client that wait for responses.
+    #[cfg(feature = "client-requests")]
     outbound: Arc<Outbound>,
 }
 
@@ -96,6 +99,7 @@ impl Session {
             server,
             state: Mutex::new(State::default()),
             in_flight: Mutex::new(HashMap::new()),
+            #[cfg(feature = "client-requests")]
             outbound: Arc::new(Outbound::default()),
         })
     }
@@ -108,6 +112,7 @@ impl Session {
     /// Fails the requests that wait for the client's responses, which can no longer arrive (the input ended or the
     /// session is gone), so that the calls behind them finish instead of waiting for the shutdown timeout.
     pub fn stop_waiting_for_client(&self) {
+        #[cfg(feature = "client-requests")]
         self.outbound.abandon();
     }
 
@@ -226,7 +231,14 @@ impl Session {
             Incoming::Response { id: Some(id), result } => {
                 // A response pairs with one of this session's requests to the client; anything else is stray or
                 // late (its request was cancelled) and is accepted quietly.
-                if !self.outbound.resolve(&id, result) {
+                #[cfg(feature = "client-requests")]
+                let paired = self.outbound.resolve(&id, result);
+                #[cfg(not(feature = "client-requests"))]
+                let paired = {
+                    let _ = result;
+                    false
+                };
+                if !paired {
                     log::debug!("< ignored client response for id {id}: no request waits for it");
                 }
                 Handled::NoReply
@@ -462,6 +474,7 @@ impl Session {
             step: AtomicU64::new(0),
             flag: flag.clone(),
             // Only the handshake era has a session that a client's response can reach.
+            #[cfg(feature = "client-requests")]
             outbound: (!version.is_modern()).then(|| Arc::clone(&self.outbound)),
         };
         let work = match start(ex) {
