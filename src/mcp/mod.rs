@@ -2,7 +2,7 @@
 //! the result types the core builds, and [`envelope`], the one function that gives a result what its protocol
 //! version needs.
 //!
-//! Invariant: a method name is written as a string only in [`METHODS`] and the constants below it; everything
+//! Invariant: a method name is written as a string only in `METHODS` and the constants below it; everything
 //! else matches on [`Method`]. Params are parsed once, here, after the session decided the era; results that are
 //! already encoded ([`ResultBody::Raw`]: cached `tools/list` pages, tool results) are never parsed again, and the
 //! envelope is spliced into their text.

@@ -3,9 +3,11 @@
 //! Invariant: a transport hands the session parsed frames and gets back, for each, either an immediate reply, no
 //! reply (notifications, client responses, cancelled requests), or a future that resolves to the reply. Every
 //! request gets exactly one reply carrying its id unless the client cancelled it; a notification is never
-//! answered. The session does no I/O of its own: tool calls run on tokio's blocking pool, and notifications
-//! (progress, log messages) leave through the [`Sink`] the transport supplies, always before the reply of the
-//! request they belong to. The state lock is never held across an `.await`.
+//! answered. The session decides the era of each request (its state, or the request's `_meta`), parses it once
+//! ([`crate::mcp::ClientRequest`]) and calls the service; it knows no particular service and does no I/O of its
+//! own. A request's work runs on the transport's task, raced with cancellation, with one place that turns a panic
+//! into an error reply; notifications (progress, log messages) leave through the [`Sink`] the transport supplies,
+//! always before the reply of the request they belong to. The state lock is never held across an `.await`.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -154,6 +156,8 @@ impl Session {
     pub fn handle(self: &Arc<Self>, parsed: Parsed, cx: &CallCx) -> Handled {
         match parsed {
             Parsed::Single(Err((id, e))) => Handled::Reply(Outgoing::error(id, e)),
+            // A request, the common case, goes straight to its handler.
+            Parsed::Single(Ok(Incoming::Request(req))) => self.handle_request(req, cx),
             Parsed::Single(Ok(msg)) => self.handle_message(msg, cx),
             Parsed::Batch(items) => self.handle_batch(items, cx),
         }
@@ -219,10 +223,7 @@ impl Session {
 
     fn handle_message(self: &Arc<Self>, msg: Incoming, cx: &CallCx) -> Handled {
         match msg {
-            Incoming::Request(req) => {
-                log::debug!("< request {} {}", req.id, req.method);
-                self.handle_request(req, cx)
-            }
+            Incoming::Request(req) => self.handle_request(req, cx),
             Incoming::Notification(n) => {
                 log::debug!("< notification {}", n.method);
                 self.handle_notification(n);
@@ -275,6 +276,7 @@ impl Session {
     }
 
     fn handle_request(self: &Arc<Self>, req: Request, cx: &CallCx) -> Handled {
+        log::debug!("< request {} {}", req.id, req.method);
         let Request { id, method: name, params } = req;
         let mut params = params.unwrap_or_default();
         // A request that names its protocol version in _meta (or came with the stateless HTTP headers) is served
