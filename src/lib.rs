@@ -43,6 +43,7 @@ pub mod resources;
 pub mod service;
 pub mod session;
 pub mod tools;
+pub mod transcript;
 pub mod transport;
 
 /// Resolves on SIGINT or SIGTERM (Ctrl-C elsewhere).

@@ -5,7 +5,6 @@
 //! server's own output.
 
 pub mod http;
-pub mod json_match;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
