@@ -10,4 +10,5 @@ mod props;
 mod stdio;
 mod support;
 mod tools;
+mod transcript_tool;
 mod transcripts;

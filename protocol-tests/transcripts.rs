@@ -116,6 +116,8 @@ transcripts! {
         client_responses_and_notifications => "client-messages.txt",
         resources => "resources.txt",
         modern_stateless => "modern.txt",
+        captures_and_http_lines => "captures.txt",
+        optional_and_unordered_messages => "optional-and-unordered.txt",
     }
     stdio_only: {
         error_before_initialize => "error-before-initialize.txt",

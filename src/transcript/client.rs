@@ -50,8 +50,9 @@ pub trait Conn {
     fn close(&mut self) -> Result<(), String>;
     /// After the output ended: whether the server finished well (stdio: exit status 0 within `timeout`).
     fn finish(&mut self, timeout: Duration) -> Result<(), String>;
-    /// What the server wrote to stderr, for failure reports.
-    fn stderr(&self) -> String;
+    /// What the server wrote to stderr, for failure reports; a process is stopped first, so that everything it
+    /// wrote is there.
+    fn stderr(&mut self) -> String;
 }
 
 /// A server process on pipes; stderr is kept (the last 64 KiB) for reports.
@@ -60,6 +61,8 @@ pub struct StdioConn {
     stdin: Option<ChildStdin>,
     rx: Receiver<Recv>,
     stderr: Arc<Mutex<Vec<u8>>>,
+    /// Says when stderr has reached its end.
+    stderr_done: Receiver<()>,
 }
 
 impl StdioConn {
@@ -74,7 +77,9 @@ impl StdioConn {
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&stderr);
         let mut err = child.stderr.take().expect("stderr is piped");
+        let (done, stderr_done) = mpsc::channel();
         std::thread::spawn(move || {
+            let _done = done;
             let mut buf = [0u8; 8192];
             while let Ok(n) = err.read(&mut buf) {
                 if n == 0 {
@@ -87,7 +92,7 @@ impl StdioConn {
             }
         });
         let stdin = child.stdin.take();
-        Ok(StdioConn { child, stdin, rx, stderr })
+        Ok(StdioConn { child, stdin, rx, stderr, stderr_done })
     }
 }
 
@@ -154,7 +159,11 @@ impl Conn for StdioConn {
         }
     }
 
-    fn stderr(&self) -> String {
+    fn stderr(&mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // A grandchild may hold the pipe open; its output is then cut at this bound.
+        let _ = self.stderr_done.recv_timeout(Duration::from_secs(1));
         String::from_utf8_lossy(&self.stderr.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
     }
 }
@@ -224,6 +233,24 @@ impl HttpConn {
         }
         Ok(conn)
     }
+}
+
+/// Whether anything listens at the URL's host and port: a server that cannot be reached is a usage error (exit
+/// status 2), not a failed transcript.
+pub fn reachable(url: &str, timeout: Duration) -> Result<(), String> {
+    use std::net::ToSocketAddrs;
+    let rest = url.strip_prefix("http://").ok_or_else(|| format!("only http:// URLs are supported, got {url:?}"))?;
+    let hostport = rest.split('/').next().unwrap_or_default();
+    let hostport = if hostport.contains(':') { hostport.to_owned() } else { format!("{hostport}:80") };
+    let addrs: Vec<_> = hostport.to_socket_addrs().map_err(|e| format!("cannot resolve {hostport}: {e}"))?.collect();
+    let mut last = format!("{hostport} has no address");
+    for a in addrs {
+        match std::net::TcpStream::connect_timeout(&a, timeout) {
+            Ok(_) => return Ok(()),
+            Err(e) => last = format!("cannot reach {url}: {e}"),
+        }
+    }
+    Err(last)
 }
 
 /// Resolves an endpoint announced by a legacy SSE stream against the stream's URL.
@@ -398,7 +425,7 @@ impl Conn for HttpConn {
         Ok(())
     }
 
-    fn stderr(&self) -> String {
+    fn stderr(&mut self) -> String {
         String::new()
     }
 }

@@ -102,6 +102,9 @@ pub fn verify_http(t: &Transcript, url: &str, opts: &Options) -> Outcome {
     if t.directives.stdio_only {
         return Outcome::skipped(&t.name, "stdio-only");
     }
+    if let Err(e) = client::reachable(url, opts.timeout) {
+        return Outcome::not_run(&t.name, verify::Failure::new_reason(e));
+    }
     let mut conn = match client::HttpConn::open(url, opts.timeout) {
         Ok(c) => c,
         Err(e) => return Outcome::not_run(&t.name, verify::Failure::new_reason(e)),

@@ -75,8 +75,22 @@ impl Recording {
         Recording { entries: Vec::new(), opts, out }
     }
 
-    fn push(&mut self, e: Entry) {
+    /// Adds an entry, rewrites the file and returns the entry's index.
+    fn push(&mut self, e: Entry) -> usize {
         self.entries.push(e);
+        self.save();
+        self.entries.len() - 1
+    }
+
+    /// Adds the HTTP status and headers of the response to a sent message recorded earlier.
+    fn answer(&mut self, index: usize, status: u16, headers: Vec<(String, String)>) {
+        if let Some(Entry::Send { http, .. }) = self.entries.get_mut(index) {
+            *http = Some((status, headers));
+        }
+        self.save();
+    }
+
+    fn save(&self) {
         if let Err(e) = self.write() {
             eprintln!("mcp-transcript: cannot write {}: {e}", self.out.display());
         }
@@ -385,12 +399,13 @@ fn record_stdio(command: &[String], out: &Path, opts: RecordOptions) -> Result<i
                 Ok(0) | Err(_) => break,
                 Ok(_) => {}
             }
-            if to_server.write_all(&line).and_then(|()| to_server.flush()).is_err() {
-                break;
-            }
+            // Recorded before it is passed on, so that the reply can never be recorded ahead of it.
             let text = String::from_utf8_lossy(&line).trim_end_matches(['\n', '\r']).to_owned();
             if !text.trim().is_empty() {
                 lock(&client_rec).push(Entry::Send { text, http: None });
+            }
+            if to_server.write_all(&line).and_then(|()| to_server.flush()).is_err() {
+                break;
             }
         }
         lock(&client_rec).push(Entry::Eof);
@@ -439,7 +454,9 @@ fn record_http(listen: SocketAddr, target: &str, out: &Path, opts: RecordOptions
         let listener =
             tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
-        eprintln!("mcp-transcript: recording http://{local} -> {origin}");
+        // One write, so that a reader never sees half of the address.
+        let ready = format!("mcp-transcript: recording http://{local} -> {origin}");
+        eprintln!("{ready}");
         let proxy = Arc::new(Proxy {
             origin,
             local,
@@ -515,6 +532,12 @@ impl Proxy {
                 builder = builder.header(k, v);
             }
         }
+        // A POSTed message is recorded before it is passed on: over HTTP+SSE its reply may reach the event stream
+        // before the POST is answered.
+        let sent = (parts.method == hyper::Method::POST).then(|| {
+            let text = String::from_utf8_lossy(&body).into_owned();
+            lock(&self.rec).push(Entry::Send { text, http: None })
+        });
         let result = match builder.body(body.to_vec()) {
             Ok(r) => self.agent.run(r),
             Err(e) => return plain(400, &format!("bad request: {e}")),
@@ -530,6 +553,7 @@ impl Proxy {
             .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
         let is_sse = headers.iter().any(|(k, v)| k == "content-type" && v.starts_with("text/event-stream"));
+        let is_json = headers.iter().any(|(k, v)| k == "content-type" && v.starts_with("application/json"));
         match parts.method.as_str() {
             "POST" => {
                 let recorded: Vec<(String, String)> = headers
@@ -538,12 +562,17 @@ impl Proxy {
                     .filter(|(k, _)| status != 202 || k != "content-type")
                     .map(|(k, v)| (canonical(k), v.clone()))
                     .collect();
-                let text = String::from_utf8_lossy(&body).into_owned();
-                lock(&self.rec).push(Entry::Send { text, http: Some((status, recorded)) });
+                if let Some(i) = sent {
+                    lock(&self.rec).answer(i, status, recorded);
+                }
             }
-            "DELETE" => lock(&self.rec).push(Entry::Eof),
-            "GET" if is_sse && path.starts_with("/sse") => lock(&self.rec)
-                .push(Entry::Comment("2024-11-05 HTTP+SSE session: verify with --url ending in /sse".into())),
+            "DELETE" => {
+                lock(&self.rec).push(Entry::Eof);
+            }
+            "GET" if is_sse && path.starts_with("/sse") => {
+                let note = "2024-11-05 HTTP+SSE session: verify with --url ending in /sse";
+                lock(&self.rec).push(Entry::Comment(note.into()));
+            }
             _ => {}
         }
         let mut reply = hyper::Response::builder().status(status);
@@ -586,7 +615,7 @@ impl Proxy {
                     break;
                 }
             }
-            if !is_sse && !whole.iter().all(u8::is_ascii_whitespace) {
+            if is_json && !whole.iter().all(u8::is_ascii_whitespace) {
                 let text = String::from_utf8_lossy(&whole).into_owned();
                 let e = serde_json::from_str(&text).map_or(Entry::Junk(text), Entry::Recv);
                 lock(&rec).push(e);

@@ -243,7 +243,9 @@ fn serve_http(p: Player, addr: SocketAddr) -> Result<i32, String> {
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
-        eprintln!("mcp-transcript: serving on http://{local}/mcp");
+        // One write, so that a reader never sees half of the address.
+        let ready = format!("mcp-transcript: serving on http://{local}/mcp");
+        eprintln!("{ready}");
         let player = Arc::clone(&p);
         let accept = async move {
             loop {
