@@ -294,7 +294,7 @@ fn record_over_stdio_generalises_and_keeps_secrets_out_and_verify_replays_it() {
 }
 
 /// Starts `mcp-transcript record` as an HTTP proxy in front of `target` and returns it with its address.
-fn http_recorder(out: &str, target: &str) -> (Proc, std::net::SocketAddr) {
+pub fn http_recorder(out: &str, target: &str) -> (Proc, std::net::SocketAddr) {
     let p = Proc::start_bin(tool(), &[], &["record", "--out", out, "--listen", "127.0.0.1:0", "--target", target]);
     let line = p.wait_stderr("recording http://");
     let addr = line["recording http://".len()..].split(' ').next().unwrap().parse().expect("an address");

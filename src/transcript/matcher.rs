@@ -140,8 +140,31 @@ fn mismatch_at(path: &str, expected: &Value, actual: &Value, caps: &mut Captures
             Ok(())
         }
         (e, a) if e == a => Ok(()),
+        (Value::String(es), Value::String(as_)) if es.len() + as_.len() > 80 => {
+            fail(path, expected, actual, string_difference(es, as_))
+        }
         (e, a) => fail(path, e, a, format!("expected {e}, got {a}")),
     }
+}
+
+/// Where two long strings part, with a little context on both sides, so that a one-word change in a long text is
+/// visible in a report.
+fn string_difference(e: &str, a: &str) -> String {
+    let at =
+        e.char_indices().zip(a.chars()).find(|((_, ec), ac)| ec != ac).map_or(e.len().min(a.len()), |((i, _), _)| i);
+    let window = |s: &str| {
+        let mut from = at.saturating_sub(30);
+        while !s.is_char_boundary(from) {
+            from -= 1;
+        }
+        let mut to = (at + 40).min(s.len());
+        while !s.is_char_boundary(to) {
+            to -= 1;
+        }
+        let from = from.min(to);
+        format!("{}{}{}", if from > 0 { "..." } else { "" }, &s[from..to], if to < s.len() { "..." } else { "" })
+    };
+    format!("the strings differ from byte {at}: expected {:?}, got {:?}", window(e), window(a))
 }
 
 /// True for an array whose last element is `"..."`.
@@ -347,6 +370,15 @@ mod tests {
         let m = m.unwrap_err();
         assert_eq!((m.path.as_str(), m.expected.clone(), m.actual.clone()), ("$.a[1].b", json!(2), json!(3)));
         assert_eq!(m.to_string(), "$.a[1].b: expected 2, got 3");
+        let long = "x".repeat(100);
+        let m = match_value(
+            &json!(format!("{long} synthetic end")),
+            &json!(format!("{long} analytical end")),
+            &mut Captures::new(),
+        );
+        let reason = m.unwrap_err().reason;
+        assert!(reason.starts_with("the strings differ from byte 101:"), "{reason}");
+        assert!(reason.contains("synthetic end\"") && reason.contains("analytical end\""), "{reason}");
     }
 
     #[test]

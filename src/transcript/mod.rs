@@ -161,7 +161,7 @@ Usage:
   mcp-transcript record [--out FILE] [--exact] [--redact PATTERN]... --listen HOST:PORT --target URL
   mcp-transcript verify [OPTIONS] TRANSCRIPT... -- SERVER_CMD [ARGS...]
   mcp-transcript verify [OPTIONS] TRANSCRIPT... --url URL
-  mcp-transcript serve TRANSCRIPT [--listen HOST:PORT] [--timeout SECS]
+  mcp-transcript serve TRANSCRIPT [--listen HOST:PORT]
 
 record   proxies a session (stdio: a client starts mcp-transcript as its server command; HTTP: Streamable HTTP
          and the 2024-11-05 HTTP+SSE pair) and writes it as a transcript (default transcript.txt). Session ids,
