@@ -4,7 +4,8 @@
 //!
 //! Codemap: `format` (the file grammar), `matcher` (wildcards, captures, `--update` merging), `sse` (event
 //! streams), `client` (a server on pipes or at a URL), `verify` (the runner), `record` (stdio and HTTP proxies
-//! that write transcripts), `serve` (plays a transcript's server side), `report` (text, JSON and JUnit).
+//! that write transcripts), `serve` (plays a transcript's server side), `listen` (the bounded HTTP accept loop of
+//! both), `report` (text, JSON and JUnit).
 //!
 //! Invariant: the exit status of every command is 0 (all passed), 1 (a transcript failed or a client strayed
 //! from the transcript) or 2 (bad usage, an unreadable or malformed transcript, a server that could not be
@@ -12,6 +13,7 @@
 
 pub mod client;
 pub mod format;
+pub mod listen;
 pub mod matcher;
 pub mod record;
 pub mod report;

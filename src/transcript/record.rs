@@ -418,15 +418,15 @@ fn record_stdio(command: &[String], out: &Path, opts: RecordOptions) -> Result<i
             Ok(0) | Err(_) => break,
             Ok(_) => {}
         }
+        // Recorded before it is passed on, so that the client's next message can never be recorded ahead of it.
+        let text = String::from_utf8_lossy(&line).trim_end_matches(['\n', '\r']).to_owned();
+        if !text.trim().is_empty() {
+            let entry = serde_json::from_str(&text).map_or(Entry::Junk(text), Entry::Recv);
+            lock(&rec).push(entry);
+        }
         if stdout.write_all(&line).and_then(|()| stdout.flush()).is_err() {
             break;
         }
-        let text = String::from_utf8_lossy(&line).trim_end_matches(['\n', '\r']).to_owned();
-        if text.trim().is_empty() {
-            continue;
-        }
-        let entry = serde_json::from_str(&text).map_or(Entry::Junk(text), Entry::Recv);
-        lock(&rec).push(entry);
     }
     let status = child.wait().map_err(|e| format!("cannot wait for the server: {e}"))?;
     lock(&rec).write().map_err(|e| format!("cannot write {}: {e}", out.display()))?;
@@ -445,12 +445,7 @@ fn record_http(listen: SocketAddr, target: &str, out: &Path, opts: RecordOptions
     let origin = origin_of(target).ok_or_else(|| format!("--target must be an http:// URL, got {target:?}"))?;
     let rec = Arc::new(Mutex::new(Recording::new(out.to_owned(), opts)));
     lock(&rec).write().map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    rt.block_on(async move {
+    super::listen::runtime()?.block_on(async move {
         let listener =
             tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
@@ -463,25 +458,7 @@ fn record_http(listen: SocketAddr, target: &str, out: &Path, opts: RecordOptions
             agent: super::client::agent(std::time::Duration::from_secs(300)),
             rec: Arc::clone(&rec),
         });
-        let accept = async {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
-                let proxy = Arc::clone(&proxy);
-                tokio::spawn(async move {
-                    let svc = hyper::service::service_fn(move |req| {
-                        let proxy = Arc::clone(&proxy);
-                        async move { Ok::<_, std::convert::Infallible>(proxy.forward(req).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
-                        .await;
-                });
-            }
-        };
-        tokio::select! {
-            () = accept => {}
-            () = crate::shutdown_signal() => {}
-        }
+        super::listen::serve(listener, move |req| Arc::clone(&proxy).forward(req)).await;
         lock(&rec).write().map_err(|e| format!("cannot write {}: {e}", out.display()))?;
         Ok(EXIT_PASS)
     })
@@ -506,7 +483,7 @@ struct Proxy {
     rec: Arc<Mutex<Recording>>,
 }
 
-type Reply = hyper::Response<crate::transport::body::Body>;
+use super::listen::Reply;
 
 impl Proxy {
     async fn forward(self: Arc<Self>, req: hyper::Request<hyper::body::Incoming>) -> Reply {
@@ -589,6 +566,7 @@ impl Proxy {
         std::thread::spawn(move || {
             let mut parser = sse::Parser::new();
             let mut whole = Vec::new();
+            let mut holding = is_json;
             let mut buf = [0u8; 16 * 1024];
             loop {
                 let n = match reader.read(&mut buf) {
@@ -608,17 +586,31 @@ impl Proxy {
                     if text.contains(&origin) {
                         chunk = text.replace(&origin, &local).into_bytes();
                     }
-                } else if whole.len() < MAX_MESSAGE {
+                } else if holding {
+                    // A JSON reply is held until it is whole and recorded, then passed on (see below).
                     whole.extend_from_slice(&chunk);
+                    if whole.len() <= MAX_MESSAGE {
+                        continue;
+                    }
+                    // Too large to record: pass on what was held, in order, and hold nothing more.
+                    holding = false;
+                    chunk = std::mem::take(&mut whole);
+                    lock(&rec)
+                        .push(Entry::Comment(format!("a reply larger than {MAX_MESSAGE} bytes was not recorded")));
                 }
                 if tx.send(bytes::Bytes::from(chunk)).is_err() {
                     break;
                 }
             }
-            if is_json && !whole.iter().all(u8::is_ascii_whitespace) {
+            // Every message is recorded before the client sees it, so that the client's next message can never
+            // be recorded ahead of it.
+            if holding && !whole.iter().all(u8::is_ascii_whitespace) {
                 let text = String::from_utf8_lossy(&whole).into_owned();
                 let e = serde_json::from_str(&text).map_or(Entry::Junk(text), Entry::Recv);
                 lock(&rec).push(e);
+            }
+            if !whole.is_empty() {
+                let _ = tx.send(bytes::Bytes::from(whole));
             }
         });
         reply.body(out_body).unwrap_or_else(|e| plain(502, &format!("bad response from the server: {e}")))

@@ -229,17 +229,12 @@ fn serve_stdio(mut p: Player) -> i32 {
     verdict(&p)
 }
 
-type Reply = hyper::Response<crate::transport::body::Body>;
+use super::listen::Reply;
 
 /// Plays over Streamable HTTP at `/mcp` until SIGINT or SIGTERM.
 fn serve_http(p: Player, addr: SocketAddr) -> Result<i32, String> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let p = Arc::new(Mutex::new(p));
-    rt.block_on(async move {
+    super::listen::runtime()?.block_on(async move {
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
@@ -247,25 +242,11 @@ fn serve_http(p: Player, addr: SocketAddr) -> Result<i32, String> {
         let ready = format!("mcp-transcript: serving on http://{local}/mcp");
         eprintln!("{ready}");
         let player = Arc::clone(&p);
-        let accept = async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
-                let player = Arc::clone(&player);
-                tokio::spawn(async move {
-                    let svc = hyper::service::service_fn(move |req| {
-                        let player = Arc::clone(&player);
-                        async move { Ok::<_, std::convert::Infallible>(answer_http(&player, req).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
-                        .await;
-                });
-            }
-        };
-        tokio::select! {
-            () = accept => {}
-            () = crate::shutdown_signal() => {}
-        }
+        super::listen::serve(listener, move |req| {
+            let player = Arc::clone(&player);
+            async move { answer_http(&player, req).await }
+        })
+        .await;
         let p = p.lock().unwrap_or_else(|e| e.into_inner());
         Ok(verdict(&p))
     })
