@@ -5,7 +5,7 @@
 //! up in one queue in arrival order; a connection never decides whether a message is right, the runner does.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -57,7 +57,11 @@ pub trait Conn {
 
 /// A server process on pipes; stderr is kept (the last 64 KiB) for reports.
 pub struct StdioConn {
-    child: Child,
+    /// The process id, for stopping it: the `Child` itself belongs to the thread that waits for it.
+    pid: u32,
+    /// The exit status, once that thread has it.
+    exit: Receiver<Option<ExitStatus>>,
+    exited: Option<Option<ExitStatus>>,
     stdin: Option<ChildStdin>,
     rx: Receiver<Recv>,
     stderr: Arc<Mutex<Vec<u8>>>,
@@ -92,7 +96,13 @@ impl StdioConn {
             }
         });
         let stdin = child.stdin.take();
-        Ok(StdioConn { child, stdin, rx, stderr, stderr_done })
+        let pid = child.id();
+        // The exit is waited for on a thread, so that every wait for it can be bounded without polling.
+        let (tx_exit, exit) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx_exit.send(child.wait().ok());
+        });
+        Ok(StdioConn { pid, exit, exited: None, stdin, rx, stderr, stderr_done })
     }
 }
 
@@ -144,34 +154,44 @@ impl Conn for StdioConn {
 
     fn finish(&mut self, timeout: Duration) -> Result<(), String> {
         self.stdin.take();
-        // The output has ended, so the process is exiting; poll its status at a short interval up to the bound.
-        let deadline = std::time::Instant::now() + timeout;
-        loop {
-            match self.child.try_wait() {
-                Ok(Some(s)) if s.success() => return Ok(()),
-                Ok(Some(s)) => return Err(format!("the server exited with {s}")),
-                Ok(None) if std::time::Instant::now() >= deadline => {
-                    return Err(format!("the server did not exit within {timeout:?} of the end of input"))
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-                Err(e) => return Err(format!("cannot wait for the server: {e}")),
-            }
+        match self.wait_exit(timeout) {
+            Some(Some(s)) if s.success() => Ok(()),
+            Some(Some(s)) => Err(format!("the server exited with {s}")),
+            Some(None) => Err("cannot wait for the server".into()),
+            None => Err(format!("the server did not exit within {timeout:?} of the end of input")),
         }
     }
 
     fn stderr(&mut self) -> String {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
         // A grandchild may hold the pipe open; its output is then cut at this bound.
         let _ = self.stderr_done.recv_timeout(Duration::from_secs(1));
         String::from_utf8_lossy(&self.stderr.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
     }
 }
 
+impl StdioConn {
+    /// The exit status, waiting at most `bound`; `None` while the process runs.
+    fn wait_exit(&mut self, bound: Duration) -> Option<Option<ExitStatus>> {
+        if self.exited.is_none() {
+            self.exited = self.exit.recv_timeout(bound).ok();
+        }
+        self.exited
+    }
+
+    /// Stops the process if it still runs. Its id is only reused after the waiting thread reaped it, which leaves
+    /// the instant between the check and the signal: a risk the bounded wait below cannot remove, and negligible.
+    fn stop(&mut self) {
+        if self.wait_exit(Duration::ZERO).is_none() {
+            let _ = Command::new("kill").args(["-KILL", &self.pid.to_string()]).status();
+            self.wait_exit(Duration::from_secs(5));
+        }
+    }
+}
+
 impl Drop for StdioConn {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
     }
 }
 
