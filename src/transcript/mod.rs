@@ -104,6 +104,10 @@ pub fn verify_http(t: &Transcript, url: &str, opts: &Options) -> Outcome {
     if t.directives.stdio_only {
         return Outcome::skipped(&t.name, "stdio-only");
     }
+    if t.directives != Directives::default() {
+        // The server is already running: say so rather than let a missing double or variable look like a bug.
+        eprintln!("mcp-transcript: {}: #! directives do not apply with --url; start the server as they ask", t.name);
+    }
     if let Err(e) = client::reachable(url, opts.timeout) {
         return Outcome::not_run(&t.name, verify::Failure::new_reason(e));
     }
