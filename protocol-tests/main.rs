@@ -12,5 +12,8 @@ mod http;
 mod props;
 mod stdio;
 mod support;
+#[cfg(feature = "external-tests")]
+mod third_party;
 mod tools;
+mod transcript_tool;
 mod transcripts;

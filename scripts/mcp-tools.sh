@@ -5,6 +5,9 @@
 #   bin/node, bin/npm the Node >= 22.19 to run the JS tools with
 #   node/             TS SDK v1 client, TS SDK v2 client, Inspector v2 CLI, conformance 0.1.16
 #   node-alpha/       conformance 0.2.0-alpha.12 (same package name as the stable one, hence its own folder)
+#   node-servers/     @modelcontextprotocol/server-memory 2026.8.31 (a third-party server for mcp-transcript's tests)
+#   gitvenv/          mcp-server-git 2026.10.19 (a third-party Python server)
+#   proxyvenv/        mcp-proxy 0.13.0 (serves a stdio server over Streamable HTTP)
 # Safe to re-run: an install is skipped when the pinned version is already there, so a second run takes ~1 s.
 # MCP_TOOLS overrides the folder.
 set -euo pipefail
@@ -66,7 +69,21 @@ npm_install "$T/node" \
   @modelcontextprotocol/inspector@2.12.0 \
   @modelcontextprotocol/conformance@0.1.16
 npm_install "$T/node-alpha" @modelcontextprotocol/conformance@0.2.0-alpha.12
+# A third-party server for mcp-transcript's record/verify tests (its own folder, so its pin moves alone).
+npm_install "$T/node-servers" @modelcontextprotocol/server-memory@2026.8.31
+
+# 4. Third-party Python servers and the stdio -> Streamable HTTP bridge, each in its own virtualenv because each
+# pins its own `mcp` (mcp-proxy pins 1.x; the SDK client above is 2.x).
+py_tool() {
+  local venv="$1" dist="$2" version="$3"
+  [ -x "$T/$venv/bin/python" ] || python3 -m venv "$T/$venv"
+  "$T/$venv/bin/python" -c 'import sys, importlib.metadata as m; sys.exit(m.version(sys.argv[1]) != sys.argv[2])' \
+    "$dist" "$version" 2>/dev/null || "$T/$venv/bin/pip" install -q --disable-pip-version-check "$dist==$version"
+}
+py_tool gitvenv mcp-server-git 2026.10.19
+py_tool proxyvenv mcp-proxy 0.13.0
 
 "$T/venv/bin/python" -c 'import importlib.metadata as m; print("mcp (Python SDK)", m.version("mcp"))'
 echo "node $("$T/bin/node" --version): @modelcontextprotocol/sdk 1.32.2, client 2.4.0, inspector 2.12.0," \
-  "conformance 0.1.16 (node/) and 0.2.0-alpha.12 (node-alpha/)"
+  "conformance 0.1.16 (node/) and 0.2.0-alpha.12 (node-alpha/); server-memory 2026.8.31 (node-servers/);" \
+  "mcp-server-git 2026.10.19 (gitvenv/), mcp-proxy 0.13.0 (proxyvenv/)"

@@ -62,6 +62,7 @@ pub(crate) mod resources;
 pub mod service;
 pub mod session;
 pub mod tools;
+pub mod transcript;
 pub mod transport;
 
 /// Locks a mutex, recovering from poisoning: every critical section in this crate is a single insert, remove or

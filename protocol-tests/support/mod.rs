@@ -5,7 +5,6 @@
 //! server's own output.
 
 pub mod http;
-pub mod json_match;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -240,21 +239,37 @@ pub fn fixture_server_bin() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BUILT
         .get_or_init(|| {
-            let exe = std::env::current_exe().expect("the test binary has a path");
-            let profile_dir = exe.parent().and_then(Path::parent).expect("tests run from target/<profile>/deps");
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-            let mut build = Command::new(cargo);
-            build
-                .args(["build", "--quiet", "--example", "conformance_server", "--features", "client-requests"])
-                .current_dir(env!("CARGO_MANIFEST_DIR"));
-            if profile_dir.file_name().is_some_and(|n| n == "release") {
-                build.arg("--release");
-            }
-            let status = build.status().expect("cargo runs");
-            assert!(status.success(), "building the conformance fixture server failed");
-            profile_dir.join("examples").join("conformance_server")
+            cargo_build(&["--example", "conformance_server", "--features", "client-requests"])
+                .join("examples/conformance_server")
         })
         .clone()
+}
+
+/// The `pingera-api-double` executable of the workspace member, built once per test run into this profile's
+/// folder, beside `mcp-transcript`, which starts it for transcripts that ask for `#! double`: plain `cargo test`
+/// builds only the double's library, which is a dev-dependency.
+pub fn double_bin() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            cargo_build(&["-p", "pingera-api-double", "--bin", "pingera-api-double"]).join("pingera-api-double")
+        })
+        .clone()
+}
+
+/// Runs `cargo build` with these arguments in the profile the tests run in, and returns that profile's folder.
+fn cargo_build(args: &[&str]) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary has a path");
+    let profile_dir = exe.parent().and_then(Path::parent).expect("tests run from target/<profile>/deps");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut build = Command::new(cargo);
+    build.args(["build", "--quiet"]).args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    if profile_dir.file_name().is_some_and(|n| n == "release") {
+        build.arg("--release");
+    }
+    let status = build.status().expect("cargo runs");
+    assert!(status.success(), "cargo build {args:?} failed");
+    profile_dir.to_path_buf()
 }
 
 /// A finished stand-in child, so that the real one can move to a waiting thread.
