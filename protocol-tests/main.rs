@@ -10,6 +10,7 @@ mod conformance;
 mod fixture_server;
 mod http;
 mod props;
+mod sealed;
 mod stdio;
 mod support;
 mod tools;

@@ -21,6 +21,7 @@
 //! - `tools`: `ToolSpec`, `Param`, `Action`; `tools::table::TOOLS` is the only list of tools.
 //! - `pingera`: `ApiClient`, `ApiError`, `Observer` (retries, timeouts, error texts).
 //! - `resources`: `RESOURCES`, the `pingera://` URIs and the API paths they read.
+//! - `seal`: `Sealer`, `SessionKey` (sealed HTTP session ids that any replica can open).
 //! - `transport`: `deliver` (the one way a session's answer leaves), `stdio::serve`, `http::serve` (split by
 //!   concern: `gate`, `sessions`, `streamable`, `stateless`, `legacy`, `reply`).
 //!
@@ -42,6 +43,7 @@ pub mod mcp;
 pub mod pingera;
 pub mod protocol;
 pub mod resources;
+pub mod seal;
 pub mod service;
 pub mod session;
 pub mod tools;
