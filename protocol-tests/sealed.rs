@@ -183,3 +183,44 @@ fn sigterm_with_a_drain_delay_answers_health_503_serves_and_finishes_requests_th
     assert_eq!(reply["result"]["isError"], false, "{reply}");
     assert!(s.proc.wait_exit(TIMEOUT).success());
 }
+
+/// The deployment files (`deploy/`) name only settings the binary has, wire the session key from a Secret, probe
+/// `/health`, drain within the grace period, and keep nginx SSE-friendly. (nginx itself runs them in `scale_out`.)
+#[test]
+fn deploy_files_use_real_settings_and_keep_their_promises() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy");
+    let k8s = std::fs::read_to_string(root.join("kubernetes/pingera-mcp.yaml")).expect("the manifests exist");
+    let help =
+        String::from_utf8(std::process::Command::new(server_bin()).arg("--help").output().unwrap().stdout).unwrap();
+    for var in k8s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| w.starts_with("PINGERA_")) {
+        assert!(help.contains(var), "deploy/kubernetes names {var}, which --help does not know");
+    }
+    for needle in
+        ["kind: Deployment", "kind: Service", "readinessProbe", "livenessProbe", "path: /health", "secretKeyRef"]
+    {
+        assert!(k8s.contains(needle), "the manifests lack {needle:?}");
+    }
+    let number_after = |text: &str, key: &str| -> u64 {
+        let at = text.find(key).unwrap_or_else(|| panic!("{key} missing")) + key.len();
+        text[at..]
+            .trim_start_matches([':', ' ', '"', ','])
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .unwrap()
+    };
+    let drain = number_after(&k8s, "PINGERA_HTTP_DRAIN_DELAY, value");
+    let shutdown = number_after(&k8s, "PINGERA_SHUTDOWN_TIMEOUT, value");
+    assert!(
+        drain + shutdown < number_after(&k8s, "terminationGracePeriodSeconds"),
+        "the pod must drain within its grace period"
+    );
+    let nginx = std::fs::read_to_string(root.join("nginx/pingera-mcp.conf")).expect("the nginx configuration exists");
+    for needle in
+        ["proxy_buffering off;", "proxy_http_version 1.1;", "proxy_read_timeout 1h;", "proxy_set_header Host $host;"]
+    {
+        assert!(nginx.contains(needle), "deploy/nginx lacks {needle:?}");
+    }
+    assert!(!nginx.contains("non_idempotent"), "a POST that reached a replica must never be sent again");
+}
