@@ -841,7 +841,7 @@ fn main() -> ExitCode {
                 };
                 let bound = listener.local_addr().unwrap_or(addr);
                 log::info!("conformance fixtures listening on http://{bound}{}", http::MCP_PATH);
-                let options = http::HttpOptions::from_config(&config);
+                let options = pingera_mcp_server::app::http_options(&config);
                 match http::serve(Server::new(service), options, listener, shutdown_signal()).await {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(e) => {

@@ -9,10 +9,10 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
+use pingera_mcp_server::app;
 use pingera_mcp_server::config::{help_text, Command, Config, Transport};
-use pingera_mcp_server::service::pingera::Pingera;
-use pingera_mcp_server::session::{Server, Session};
-use pingera_mcp_server::transport::http::{self, HttpOptions};
+use pingera_mcp_server::session::Session;
+use pingera_mcp_server::transport::http;
 use pingera_mcp_server::transport::stdio::{self, StdioOptions};
 use pingera_mcp_server::{check, shutdown_signal};
 
@@ -78,7 +78,7 @@ fn main() -> ExitCode {
         config.mode.as_str(),
         config.base_url
     );
-    let session = Session::new(pingera_server(config));
+    let session = Session::new(app::server(config));
     let result = runtime.block_on(stdio::serve(session, std::io::stdin(), std::io::stdout(), opts, shutdown_signal()));
     let code = match result {
         Ok(ended) => {
@@ -119,8 +119,8 @@ async fn serve_http(config: Config) -> ExitCode {
         config.mode.as_str(),
         config.base_url
     );
-    let options = HttpOptions::from_config(&config);
-    match http::serve(pingera_server(config), options, listener, shutdown_signal()).await {
+    let options = app::http_options(&config);
+    match http::serve(app::server(config), options, listener, shutdown_signal()).await {
         Ok(()) => {
             log::info!("stopped");
             ExitCode::SUCCESS
@@ -130,11 +130,6 @@ async fn serve_http(config: Config) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// The protocol core serving the Pingera service of the configuration.
-fn pingera_server(config: Config) -> std::sync::Arc<Server> {
-    Server::new(std::sync::Arc::new(Pingera::new(std::sync::Arc::new(config))))
 }
 
 /// Logs go to stderr. RUST_LOG wins when set; otherwise PINGERA_DEBUG chooses between debug and info.

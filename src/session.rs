@@ -23,8 +23,10 @@ use crate::mcp::{
     StatelessHeaders,
 };
 use crate::protocol::{LogLevel, Version, META_LOG_LEVEL, META_PROTOCOL_VERSION};
+#[cfg(feature = "client-requests")]
+use crate::service::Outbound;
 pub use crate::service::Sink;
-use crate::service::{Authorization, Exchange, Outbound, Service, Work};
+use crate::service::{Authorization, Exchange, Service, Work};
 
 /// A reply that is not ready yet.
 pub type Deferred = Pin<Box<dyn Future<Output = Option<Outgoing>> + Send + 'static>>;
@@ -76,6 +78,7 @@ pub struct Session {
     state: Mutex<State>,
     in_flight: Mutex<HashMap<RequestId, CancelFlag>>,
     /// This session's requests to the client that wait for responses.
+    #[cfg(feature = "client-requests")]
     outbound: Arc<Outbound>,
 }
 
@@ -112,6 +115,7 @@ impl Session {
             server,
             state: Mutex::new(State::default()),
             in_flight: Mutex::new(HashMap::new()),
+            #[cfg(feature = "client-requests")]
             outbound: Arc::new(Outbound::default()),
         })
     }
@@ -147,6 +151,7 @@ impl Session {
     /// Fails the requests that wait for the client's responses, which can no longer arrive (the input ended or the
     /// session is gone), so that the calls behind them finish instead of waiting for the shutdown timeout.
     pub fn stop_waiting_for_client(&self) {
+        #[cfg(feature = "client-requests")]
         self.outbound.abandon();
     }
 
@@ -265,7 +270,14 @@ impl Session {
             Incoming::Response { id: Some(id), result } => {
                 // A response pairs with one of this session's requests to the client; anything else is stray or
                 // late (its request was cancelled) and is accepted quietly.
-                if !self.outbound.resolve(&id, result) {
+                #[cfg(feature = "client-requests")]
+                let paired = self.outbound.resolve(&id, result);
+                #[cfg(not(feature = "client-requests"))]
+                let paired = {
+                    let _ = result;
+                    false
+                };
+                if !paired {
                     log::debug!("< ignored client response for id {id}: no request waits for it");
                 }
                 Handled::NoReply
@@ -502,6 +514,7 @@ impl Session {
             step: AtomicU64::new(0),
             flag: flag.clone(),
             // Only the handshake era has a session that a client's response can reach.
+            #[cfg(feature = "client-requests")]
             outbound: (!version.is_modern()).then(|| Arc::clone(&self.outbound)),
         };
         let work = match start(ex) {
@@ -619,5 +632,60 @@ pub(crate) mod tests {
             instructions: "",
         };
         Server::new(Arc::new(NoTools(identity)))
+    }
+
+    /// A service whose every tool panics.
+    struct Panicky(crate::service::Identity);
+
+    impl Service for Panicky {
+        fn identity(&self) -> &crate::service::Identity {
+            &self.0
+        }
+        fn capabilities(&self, _: Version) -> Value {
+            json!({ "tools": {} })
+        }
+        fn list_tools(&self, _: Option<&Value>, _: Version) -> Result<ResultBody, RpcError> {
+            Ok(ResultBody::Json(json!({ "tools": [] })))
+        }
+        fn call_tool(&self, _: &str, _: Map<String, Value>, _: Exchange) -> Result<Work, RpcError> {
+            Ok(Box::pin(async { panic!("fixture bug") }))
+        }
+    }
+
+    #[test]
+    fn a_panicking_service_call_is_an_internal_error_reply_and_the_session_goes_on() {
+        let identity = crate::service::Identity {
+            name: "p".into(),
+            version: "0",
+            title: "p",
+            description: "p",
+            website_url: None,
+            instructions: "",
+        };
+        let session = Session::new(Server::new(Arc::new(Panicky(identity))));
+        let cx = CallCx::new(None, |_| {});
+        let msg = |text: &str| crate::jsonrpc::parse(text.as_bytes());
+        let init = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25"}}"#;
+        assert!(matches!(session.handle(msg(init), &cx), Handled::Reply(_)));
+        let call = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"}}"#;
+        let Handled::Deferred(reply) = session.handle(msg(call), &cx) else { panic!("a call is deferred") };
+        let text = jsonrpc_text(
+            &tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime")
+                .block_on(reply)
+                .expect("a reply"),
+        );
+        assert!(text.contains(r#""code":-32603"#) && text.contains("fixture bug"), "{text}");
+        assert_eq!(session.in_flight(), 0);
+        let Handled::Reply(pong) = session.handle(msg(r#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#), &cx) else {
+            panic!("ping is answered at once")
+        };
+        assert_eq!(jsonrpc_text(&pong), r#"{"jsonrpc":"2.0","id":2,"result":{}}"#);
+    }
+
+    fn jsonrpc_text(o: &Outgoing) -> String {
+        String::from_utf8(crate::jsonrpc::encode(o)).unwrap()
     }
 }

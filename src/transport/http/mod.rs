@@ -43,7 +43,6 @@ use self::gate::Gate;
 use self::reply::{error_reply, json_reply, method_not_allowed, Reply};
 use self::sealed::Sealed;
 use self::sessions::Registry;
-use crate::config::Config;
 use crate::jsonrpc::{ErrorCode, RpcError};
 use crate::protocol::Version;
 use crate::seal::SessionKey;
@@ -85,26 +84,6 @@ pub struct HttpOptions {
     pub session_max_age: Duration,
     /// After the shutdown signal, how long `/health` answers 503 while requests are still served.
     pub drain_delay: Duration,
-}
-
-impl HttpOptions {
-    /// The HTTP settings of a configuration.
-    pub fn from_config(config: &Config) -> HttpOptions {
-        HttpOptions {
-            max_message_bytes: config.max_message_bytes,
-            header_timeout: config.http_header_timeout,
-            allowed_origins: config.http_allowed_origins.clone(),
-            require_auth_header: config.require_auth_header,
-            max_sessions: config.http_max_sessions,
-            session_idle: config.http_session_idle,
-            shutdown_timeout: config.shutdown_timeout,
-            name: config.server_name.clone(),
-            mode: config.mode.as_str(),
-            session_keys: config.http_session_key.clone().map(|k| (k, config.http_session_key_previous.clone())),
-            session_max_age: config.http_session_max_age,
-            drain_delay: config.http_drain_delay,
-        }
-    }
 }
 
 /// Serves HTTP on `listener` until `shutdown` resolves, then stops accepting, answers the requests in flight,
