@@ -27,7 +27,7 @@ use serde_json::Value;
 
 use crate::clients::{client_command, kill_group, node, python, require_npm, V2};
 use crate::support::http::{request, POLL};
-use crate::support::{HttpProc, TIMEOUT};
+use crate::support::{nginx, HttpProc, TIMEOUT};
 
 /// The key every replica shares (64 hex digits: 32 bytes).
 const SESSION_KEY: &str = "6d6f72652d7468616e2d33322d72616e646f6d2d62797465732d666f722d6d6370";
@@ -38,14 +38,6 @@ const CALLS: usize = 36;
 const TOOLS: [&str; 3] = ["list_pages", "list_checks", "list_heartbeats"];
 /// The most one client start (Node or Python, connect) or one call may take on a loaded two-core machine.
 const CLIENT_BOUND: Duration = Duration::from_secs(3 * TIMEOUT.as_secs());
-
-fn nginx_bin() -> PathBuf {
-    let found = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists());
-    found.expect("nginx is not installed: run scripts/mcp-tools.sh (scripts/test does), which installs Debian's nginx")
-}
 
 /// A free loopback port (for nginx and the replicas, which must come back on the same port after a restart).
 fn free_port() -> u16 {
@@ -60,60 +52,13 @@ struct Nginx {
 }
 
 impl Nginx {
-    /// Starts nginx with the deployment's configuration, its listen address and upstream servers swapped for
-    /// loopback ones, and waits until it answers `/health` through a replica.
+    /// Starts nginx with the deployment's configuration on loopback ports and waits until it answers `/health`
+    /// through a replica.
     fn start(name: &str, replica_ports: &[u16]) -> Nginx {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("nginx-{name}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("the nginx folder can be created");
         let port = free_port();
-        let deployed =
-            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nginx/pingera-mcp.conf"))
-                .expect("deploy/nginx/pingera-mcp.conf exists");
-        let mut upstreams = replica_ports.iter();
-        let mut swapped = (0, 0);
-        let site: Vec<String> = deployed
-            .lines()
-            .map(|line| {
-                let t = line.trim_start();
-                if t.starts_with("listen ") {
-                    swapped.0 += 1;
-                    format!("    listen 127.0.0.1:{port};")
-                } else if t.starts_with("server pingera-mcp-") {
-                    swapped.1 += 1;
-                    let options = t.split_once(' ').and_then(|(_, r)| r.split_once(' ')).map_or("", |(_, o)| o);
-                    let p = upstreams.next().expect("as many replicas as upstream servers");
-                    format!("    server 127.0.0.1:{p} {options}")
-                } else {
-                    line.to_owned()
-                }
-            })
-            .collect();
-        assert_eq!(
-            swapped,
-            (1, replica_ports.len()),
-            "deploy/nginx/pingera-mcp.conf changed shape: one listen, one server per replica"
-        );
-        std::fs::write(dir.join("pingera-mcp.conf"), site.join("\n")).expect("the site can be written");
-        let d = dir.display();
-        let main = format!(
-            "daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log info;\n\
-             events {{ worker_connections 512; }}\n\
-             http {{\n  log_format upstream '$request_method $uri $status $upstream_addr';\n  access_log {d}/access.log upstream;\n\
-             client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n\
-             uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  include {d}/pingera-mcp.conf;\n}}\n"
-        );
-        std::fs::write(dir.join("nginx.conf"), main).expect("the nginx configuration can be written");
-        let child = Command::new(nginx_bin())
-            .args(["-e", "stderr", "-p"])
-            .arg(&dir)
-            .arg("-c")
-            .arg(dir.join("nginx.conf"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("nginx starts");
+        let mut cmd = nginx::configure(&dir, port, replica_ports, true).unwrap_or_else(|e| panic!("{e}"));
+        let child = cmd.stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("nginx starts");
         let nginx = Nginx { child, dir, addr: SocketAddr::from(([127, 0, 0, 1], port)) };
         wait_healthy(nginx.addr, "nginx");
         nginx

@@ -6,6 +6,8 @@
 
 pub mod http;
 pub mod json_match;
+#[cfg(feature = "external-tests")]
+pub mod nginx;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
