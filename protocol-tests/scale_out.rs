@@ -8,7 +8,7 @@
 //!
 //! Coordination without sleeps: each client (`protocol-tests/clients/py_steps.py`, `v2_steps.mjs`) makes one call
 //! per `call TOOL` line on its stdin and prints its outcome, so replicas are killed and started only between calls
-//! (a replica that dies in the middle of a request loses that request, whatever the server: SPEC_NOTES §14); a
+//! (a replica that dies in the middle of a request loses that request, whatever the server: SPEC_NOTES §15); a
 //! restarted replica counts once its `/health` answers 200, polled with a bound. The kills do happen while the
 //! clients' GET streams are open on the replicas. nginx runs as a child process with a generated main
 //! configuration in a temporary folder, on loopback ports; nginx is installed by `scripts/mcp-tools.sh`.

@@ -2,11 +2,11 @@
 //! protocol core serves the Pingera tool set and the conformance fixtures alike.
 //!
 //! Invariant: a service never sees framing, transports or session state. It gets a request's parsed params and an
-//! [`Exchange`] (the request's id, version, credential, and its ways back to the client: log and progress
-//! notifications, and server-to-client requests), and answers with a result or an [`RpcError`]. The envelope rules
-//! that depend on the protocol version and are the same for every service (`resultType`, default caching hints,
-//! `logging` in the capabilities) are added by the session, never by a service, except inside a
-//! [`ResultBody::Raw`], which a service encodes itself for speed and must therefore encode completely.
+//! [`Exchange`] (the request's id, version, opaque credential, and its ways back to the client: log and progress
+//! notifications; with the `client-requests` feature also server-to-client requests), and answers with a result or
+//! an [`RpcError`]. The envelope rules that depend on the protocol version and are the same for every service
+//! (`resultType`, default caching hints) are added by [`crate::mcp::envelope`], never by a service, also to a
+//! [`ResultBody::Raw`] a service encoded itself for speed.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -11,6 +11,8 @@ use bytes::Bytes;
 use hyper::body::{Frame, SizeHint};
 use tokio::sync::mpsc;
 
+use crate::jsonrpc::{self, Outgoing};
+
 /// The response body type of every HTTP answer.
 pub enum Body {
     /// A complete body (possibly empty).
@@ -69,4 +71,12 @@ pub fn sse_message(json: &[u8]) -> Bytes {
     out.extend_from_slice(json);
     out.extend_from_slice(b"\n\n");
     Bytes::from(out)
+}
+
+/// Sends each message as one SSE event on `tx`: the sink of a streamed request. A failed send means the client
+/// closed the stream, when nothing can be delivered any more.
+pub fn sse_sender(tx: mpsc::UnboundedSender<Bytes>) -> impl Fn(Outgoing) + Send + Sync + 'static {
+    move |msg| {
+        let _ = tx.send(sse_message(&jsonrpc::encode(&msg)));
+    }
 }

@@ -1,7 +1,7 @@
 //! The HTTP transports on hyper: Streamable HTTP at `/mcp` (2025-03-26 and later, and the stateless 2026-07-28
 //! requests), the 2024-11-05 HTTP+SSE pair `/sse` + `/messages`, plus `/health` and `/`.
 //!
-//! Invariant: every MCP request passes the same [`gate::Gate`], in this order, before any protocol work: Host and
+//! Invariant: every MCP request passes the same gate (`gate::Gate`), in this order, before any protocol work: Host and
 //! Origin (DNS rebinding, 403), then the credential (401 when required and missing), then method, media types,
 //! body size and session checks. A request's credential travels only with that request's
 //! [`crate::session::CallCx`]: sessions hold no credential, so one caller's key can never serve another caller's
@@ -12,7 +12,7 @@
 //! session's state, so any replica serves any session), `streamable` (POST/GET/DELETE `/mcp` of the
 //! handshake era), `stateless` (2026-07-28 requests: headers in, status codes out), `legacy` (HTTP+SSE) and
 //! `reply` (responses, body reading, keep-alive). Every path hands the session's answer to
-//! [`crate::transport::deliver`].
+//! `crate::transport::deliver`.
 
 mod gate;
 mod legacy;

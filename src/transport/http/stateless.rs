@@ -16,7 +16,7 @@ use crate::mcp::StatelessHeaders;
 use crate::protocol::{HEADER_MISMATCH, MISSING_REQUIRED_CLIENT_CAPABILITY, UNSUPPORTED_PROTOCOL_VERSION};
 use crate::service::Authorization;
 use crate::session::{CallCx, Handled};
-use crate::transport::body::{sse_message, Body};
+use crate::transport::body::{sse_sender, Body};
 use crate::transport::{answer, deliver, Run};
 
 impl HttpServer {
@@ -45,10 +45,7 @@ impl HttpServer {
         let parsed = Parsed::Single(Ok(jsonrpc::Incoming::Request(request)));
         let stream = session.wants_stream(&parsed);
         let (tx, body) = if stream { Body::channel() } else { (mpsc::unbounded_channel().0, Body::empty()) };
-        let sink_tx = tx.clone();
-        let mut cx = CallCx::new(authorization, move |msg| {
-            let _ = sink_tx.send(sse_message(&jsonrpc::encode(&msg)));
-        });
+        let mut cx = CallCx::new(authorization, sse_sender(tx.clone()));
         cx.stateless = Some(headers);
         let handled = session.handle(parsed, &cx);
         drop(cx);
@@ -65,10 +62,7 @@ impl HttpServer {
                         }
                     }
                 };
-                let send = move |out: Outgoing| {
-                    let _ = tx.send(sse_message(&jsonrpc::encode(&out)));
-                };
-                deliver(Handled::Deferred(Box::pin(until_closed)), send, Run::Spawned).await;
+                deliver(Handled::Deferred(Box::pin(until_closed)), sse_sender(tx), Run::Spawned).await;
                 sse_reply(body)
             }
             handled => match answer(handled).await {

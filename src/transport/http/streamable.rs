@@ -22,7 +22,7 @@ use super::{HttpServer, SESSION_HEADER, VERSION_HEADER};
 use crate::jsonrpc::{self, Outgoing, Parsed, RpcError};
 use crate::protocol::Version;
 use crate::session::CallCx;
-use crate::transport::body::{sse_message, Body};
+use crate::transport::body::{sse_sender, Body};
 use crate::transport::{answer, deliver, Run};
 
 impl HttpServer {
@@ -79,16 +79,10 @@ impl HttpServer {
 
         if hs.session.wants_stream(&parsed) {
             let (tx, body) = Body::channel();
-            let sink_tx = tx.clone();
-            let cx = CallCx::new(authorization, move |msg| {
-                let _ = sink_tx.send(sse_message(&jsonrpc::encode(&msg)));
-            });
+            let cx = CallCx::new(authorization, sse_sender(tx.clone()));
             let handled = hs.session.handle(parsed, &cx);
             drop(cx);
-            let send = move |out: Outgoing| {
-                let _ = tx.send(sse_message(&jsonrpc::encode(&out)));
-            };
-            return if deliver(handled, send, Run::Spawned).await { sse_reply(body) } else { accepted() };
+            return if deliver(handled, sse_sender(tx), Run::Spawned).await { sse_reply(body) } else { accepted() };
         }
         // Notifications of a request answered with one JSON body go on the session's GET stream if one is open
         // (there is no other place the spec allows).

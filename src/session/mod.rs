@@ -3,9 +3,11 @@
 //! Invariant: a transport hands the session parsed frames and gets back, for each, either an immediate reply, no
 //! reply (notifications, client responses, cancelled requests), or a future that resolves to the reply. Every
 //! request gets exactly one reply carrying its id unless the client cancelled it; a notification is never
-//! answered. The session does no I/O of its own: tool calls run on tokio's blocking pool, and notifications
-//! (progress, log messages) leave through the [`Sink`] the transport supplies, always before the reply of the
-//! request they belong to. The state lock is never held across an `.await`.
+//! answered. The session decides the era of each request (its state, or the request's `_meta`), parses it once
+//! ([`crate::mcp::ClientRequest`]) and calls the service; it knows no particular service and does no I/O of its
+//! own. A request's work runs on the transport's task, raced with cancellation, with one place that turns a panic
+//! into an error reply; notifications (progress, log messages) leave through the [`Sink`] the transport supplies,
+//! always before the reply of the request they belong to. The state lock is never held across an `.await`.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -193,6 +195,8 @@ impl Session {
     pub fn handle(self: &Arc<Self>, parsed: Parsed, cx: &CallCx) -> Handled {
         match parsed {
             Parsed::Single(Err((id, e))) => Handled::Reply(Outgoing::error(id, e)),
+            // A request, the common case, goes straight to its handler.
+            Parsed::Single(Ok(Incoming::Request(req))) => self.handle_request(req, cx),
             Parsed::Single(Ok(msg)) => self.handle_message(msg, cx),
             Parsed::Batch(items) => self.handle_batch(items, cx),
         }
@@ -258,10 +262,7 @@ impl Session {
 
     fn handle_message(self: &Arc<Self>, msg: Incoming, cx: &CallCx) -> Handled {
         match msg {
-            Incoming::Request(req) => {
-                log::debug!("< request {} {}", req.id, req.method);
-                self.handle_request(req, cx)
-            }
+            Incoming::Request(req) => self.handle_request(req, cx),
             Incoming::Notification(n) => {
                 log::debug!("< notification {}", n.method);
                 self.handle_notification(n);
@@ -314,6 +315,7 @@ impl Session {
     }
 
     fn handle_request(self: &Arc<Self>, req: Request, cx: &CallCx) -> Handled {
+        log::debug!("< request {} {}", req.id, req.method);
         let Request { id, method: name, params } = req;
         let mut params = params.unwrap_or_default();
         // A request that names its protocol version in _meta (or came with the stateless HTTP headers) is served
@@ -600,92 +602,4 @@ impl Drop for InFlightGuard {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-
-    /// A service with no tools, for tests of the core.
-    struct NoTools(crate::service::Identity);
-
-    impl Service for NoTools {
-        fn identity(&self) -> &crate::service::Identity {
-            &self.0
-        }
-        fn capabilities(&self, _: Version) -> Value {
-            json!({ "tools": {} })
-        }
-        fn list_tools(&self, _: Option<&Value>, _: Version) -> Result<ResultBody, RpcError> {
-            Ok(ResultBody::Json(json!({ "tools": [] })))
-        }
-        fn call_tool(&self, name: &str, _: Map<String, Value>, _: Exchange) -> Result<Work, RpcError> {
-            Err(RpcError::invalid_params(format!("unknown tool: {name}")))
-        }
-    }
-
-    /// A server whose service has no tools.
-    pub(crate) fn tools_only_server() -> Arc<Server> {
-        let identity = crate::service::Identity {
-            name: "test".into(),
-            version: "0",
-            title: "test",
-            description: "test",
-            website_url: None,
-            instructions: "",
-        };
-        Server::new(Arc::new(NoTools(identity)))
-    }
-
-    /// A service whose every tool panics.
-    struct Panicky(crate::service::Identity);
-
-    impl Service for Panicky {
-        fn identity(&self) -> &crate::service::Identity {
-            &self.0
-        }
-        fn capabilities(&self, _: Version) -> Value {
-            json!({ "tools": {} })
-        }
-        fn list_tools(&self, _: Option<&Value>, _: Version) -> Result<ResultBody, RpcError> {
-            Ok(ResultBody::Json(json!({ "tools": [] })))
-        }
-        fn call_tool(&self, _: &str, _: Map<String, Value>, _: Exchange) -> Result<Work, RpcError> {
-            Ok(Box::pin(async { panic!("fixture bug") }))
-        }
-    }
-
-    #[test]
-    fn a_panicking_service_call_is_an_internal_error_reply_and_the_session_goes_on() {
-        let identity = crate::service::Identity {
-            name: "p".into(),
-            version: "0",
-            title: "p",
-            description: "p",
-            website_url: None,
-            instructions: "",
-        };
-        let session = Session::new(Server::new(Arc::new(Panicky(identity))));
-        let cx = CallCx::new(None, |_| {});
-        let msg = |text: &str| crate::jsonrpc::parse(text.as_bytes());
-        let init = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25"}}"#;
-        assert!(matches!(session.handle(msg(init), &cx), Handled::Reply(_)));
-        let call = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"}}"#;
-        let Handled::Deferred(reply) = session.handle(msg(call), &cx) else { panic!("a call is deferred") };
-        let text = jsonrpc_text(
-            &tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime")
-                .block_on(reply)
-                .expect("a reply"),
-        );
-        assert!(text.contains(r#""code":-32603"#) && text.contains("fixture bug"), "{text}");
-        assert_eq!(session.in_flight(), 0);
-        let Handled::Reply(pong) = session.handle(msg(r#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#), &cx) else {
-            panic!("ping is answered at once")
-        };
-        assert_eq!(jsonrpc_text(&pong), r#"{"jsonrpc":"2.0","id":2,"result":{}}"#);
-    }
-
-    fn jsonrpc_text(o: &Outgoing) -> String {
-        String::from_utf8(crate::jsonrpc::encode(o)).unwrap()
-    }
-}
+pub(crate) mod tests;
