@@ -124,6 +124,41 @@ fn delete_ends_a_sealed_session_on_the_replica_that_received_it() {
     assert_eq!(tools_list(&a, &sid).0, 200);
 }
 
+/// SPEC_NOTES §15, "what cannot travel": a cancellation sent to another replica is accepted and ignored (the
+/// request finishes and is answered), and `logging/setLevel` holds on the replica that received it only.
+#[test]
+fn cancellation_and_log_level_stay_on_their_replica() {
+    let d = double();
+    d.set_latency(Duration::from_millis(1000));
+    let a = replica(&d, &[("PINGERA_HTTP_SESSION_KEY", KEY_A)]);
+    let b = replica(&d, &[("PINGERA_HTTP_SESSION_KEY", KEY_A)]);
+    let sid = initialize(a.addr, "2025-11-25", &[]);
+    let mut call = list_pages(5);
+    call["params"]["_meta"] = json!({"progressToken": 5});
+    let mut inflight = post(a.addr, Some(&sid), &[V], &call);
+    let (_, first) = inflight.next_event().expect("the call is in flight on A");
+    assert!(first.contains("notifications/progress"), "{first}");
+    let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 5}});
+    assert_eq!(post(b.addr, Some(&sid), &[V], &cancel).status, 202, "B accepts the cancellation");
+    let mut last = None;
+    while let Some((_, data)) = inflight.next_event() {
+        last = Some(data);
+    }
+    let reply: Value = serde_json::from_str(&last.expect("A still answers")).unwrap();
+    assert_eq!((reply["id"].clone(), reply["result"]["isError"].clone()), (json!(5), json!(false)), "{reply}");
+
+    d.set_latency(Duration::ZERO);
+    let set = json!({"jsonrpc": "2.0", "id": 6, "method": "logging/setLevel", "params": {"level": "debug"}});
+    assert_eq!(post(a.addr, Some(&sid), &[V], &set).json()["result"], json!({}));
+    let on_a = post(a.addr, Some(&sid), &[V], &list_pages(7));
+    assert_eq!(on_a.header("content-type"), Some("text/event-stream"), "A streams log notifications now");
+    let logs = on_a.messages().iter().filter(|m| m["method"] == "notifications/message").count();
+    assert!(logs > 0, "A sends log notifications at the level set there");
+    let on_b = post(b.addr, Some(&sid), &[V], &list_pages(8));
+    assert_eq!(on_b.header("content-type"), Some("application/json"), "B uses the level sealed at initialize: none");
+    assert_eq!(on_b.json()["result"]["isError"], false);
+}
+
 /// What the server says on stderr when it refuses to start with `env`; it must exit 2 at once.
 fn config_error(env: &[(&str, &str)]) -> String {
     let mut all = vec![("PINGERA_TRANSPORT_MODE", "http"), ("PINGERA_HTTP_PORT", "0")];
