@@ -30,15 +30,15 @@
 //!   server-to-client requests and multi-round input, used only by the conformance fixtures.
 //! - `transport`: `deliver` (the one way a session's answer leaves), `stdio::serve`, `http::serve` (split by
 //!   concern: `gate`, `sessions`, `sealed`, `streamable`, `stateless`, `legacy`, `reply`).
-//! - `seal`: `Sealer`, `SessionKey` (sealed HTTP session ids that any replica can open).
-//! - `cancel`: `CancelFlag`, shared by a request's task and its blocking thread.
+//! - `seal`: `Sealer`, `SessionKey`, `keygen` (sealed HTTP session ids that any replica can open).
+//! - `cancel` (crate-internal): `CancelFlag`, shared by a request's task and its blocking thread.
 //!
 //! The application:
 //! - `app`: `Pingera` (the service), `server`, `http_options`, `credential_from_header`.
 //! - `config`: `Config` (environment and flags, read once), `Credential`, `Secret`.
 //! - `tools`: `ToolSpec`, `Param`, `Action`; `tools::table::TOOLS` is the only list of tools.
 //! - `pingera`: `ApiClient`, `ApiError`, `Observer` (retries, timeouts, error texts).
-//! - `resources`: `RESOURCES`, the `pingera://` URIs and the API paths they read.
+//! - `resources` (crate-internal): `RESOURCES`, the `pingera://` URIs and the API paths they read.
 //!
 //! # Architecture invariants
 //! - The core imports nothing of the application; no module imports one that imports it back.
@@ -51,7 +51,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
-pub mod cancel;
+pub(crate) mod cancel;
 pub mod check;
 pub mod codec;
 pub mod config;
@@ -59,7 +59,7 @@ pub mod jsonrpc;
 pub mod mcp;
 pub mod pingera;
 pub mod protocol;
-pub mod resources;
+pub(crate) mod resources;
 pub mod seal;
 pub mod service;
 pub mod session;
