@@ -216,9 +216,10 @@ fn new_session_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The start of a session id, enough to tell sessions apart in logs without printing the whole id.
+/// The end of a session id, enough to tell sessions apart in logs without printing the whole id: random in both
+/// kinds of id (the hex digits of a random one, the tag of a sealed one, whose start is alike for every session).
 pub(super) fn short(id: &str) -> &str {
-    &id[..id.len().min(8)]
+    id.get(id.len().saturating_sub(8)..).unwrap_or(id)
 }
 
 #[cfg(test)]
