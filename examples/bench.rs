@@ -8,6 +8,8 @@
 //! chart in `bench/chart.svg`. Only 127.0.0.1 is contacted; every loop is bounded in count and in time, and every
 //! blocking read is either under a socket timeout or watched by a [`Watchdog`] that kills the peer.
 //!
+//! `bench scale-out [OPTIONS]` measures one replica against three behind nginx instead ([`scale_out`]).
+//!
 //! `bench floor-http FILE` is the HTTP floor for protocol-only requests: a minimal std-only HTTP/1.1 server that
 //! answers every request with the bytes of FILE (our recorded `tools/list` reply) and exits when its stdin closes.
 
@@ -22,6 +24,12 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
+
+// The nginx configuration of the scale-out test, shared so that both run the deployed file the same way.
+#[path = "../protocol-tests/support/nginx.rs"]
+mod nginx;
+#[path = "bench/scale_out.rs"]
+mod scale_out;
 
 const PROTOCOL: &str = "2025-06-18";
 const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"pingera-bench","version":"1"}}}"#;
@@ -67,6 +75,7 @@ struct Opts {
 
 const USAGE: &str = "\
 Usage: bench [OPTIONS]       (scripts/bench builds everything and passes --python)
+       bench scale-out [OPTIONS]   one replica against three behind nginx (--rounds, --secs, --conns, --out)
 
   --rounds N       rounds; every figure is the median over them (default 5)
   --secs S         measured seconds of each throughput test (default 3)
@@ -146,6 +155,15 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("scale-out") {
+        return match parse_opts(&args[1..]).map_err(io::Error::other).and_then(|o| scale_out::run(&o)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("bench scale-out: {e}\n\n{USAGE}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if args.first().map(String::as_str) == Some("floor-http") {
         return match args.get(1) {
             Some(file) => match floor_http(Path::new(file)) {
@@ -855,7 +873,11 @@ fn port_after(text: &str, marker: &str) -> Option<u16> {
 
 /// Our server in HTTP mode: its port comes from the `listening on` line on stderr, which is then drained.
 fn start_ours_http(env: &Env) -> io::Result<(Proc, u16)> {
-    let mut cmd = env.ours(true);
+    start_http(env.ours(true))
+}
+
+/// Our server in HTTP mode as `cmd` configures it (port 0), with its port.
+fn start_http(mut cmd: Command) -> io::Result<(Proc, u16)> {
     let mut proc = Proc::spawn(cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()))?;
     let stderr = proc.child.stderr.take().ok_or_else(|| io::Error::other("no stderr"))?;
     let (tx, rx) = mpsc::channel();

@@ -42,7 +42,7 @@ const SEED_PAGE: &str = "pgmain000001";
 /// The key the HTTP server is configured with: a test that sees it in the double's log has lost the header.
 const SERVER_ENV_KEY: &str = "server-env-key";
 
-const MISSING: &str = "run scripts/mcp-tools.sh (scripts/test does) to install the official MCP clients";
+pub(crate) const MISSING: &str = "run scripts/mcp-tools.sh (scripts/test does) to install the official MCP clients";
 
 fn tools_dir() -> PathBuf {
     std::env::var_os("MCP_TOOLS")
@@ -54,14 +54,14 @@ fn clients_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("protocol-tests/clients")
 }
 
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     let py = tools_dir().join("venv/bin/python");
     assert!(py.exists(), "the official Python MCP client is not installed at {}: {MISSING}", py.display());
     py
 }
 
 /// Fails the test unless `package` is installed at `version` in the tools' Node folder.
-fn require_npm(package: &str, version: &str) {
+pub(crate) fn require_npm(package: &str, version: &str) {
     let manifest = tools_dir().join("node/node_modules").join(package).join("package.json");
     let found = std::fs::read_to_string(&manifest)
         .ok()
@@ -78,7 +78,7 @@ fn require_npm(package: &str, version: &str) {
 /// The Node >= 22.19 that `scripts/mcp-tools.sh` links to; also makes the client scripts find the npm packages:
 /// ESM resolves bare imports from the script's folder upwards and ignores NODE_PATH, so
 /// `protocol-tests/clients/node_modules` (git-ignored) is a link to the tools' `node_modules`.
-fn node() -> PathBuf {
+pub(crate) fn node() -> PathBuf {
     let node = tools_dir().join("bin/node");
     assert!(
         node.exists(),
@@ -103,7 +103,7 @@ fn node() -> PathBuf {
 
 /// A command with the test process's environment minus every `PINGERA_*` variable (a developer's shell may carry
 /// some), in its own process group, with the tools' Node first on PATH.
-fn client_command(program: &Path) -> Command {
+pub(crate) fn client_command(program: &Path) -> Command {
     let mut cmd = Command::new(program);
     for (k, _) in std::env::vars_os() {
         if k.to_string_lossy().starts_with("PINGERA_") {
@@ -144,7 +144,7 @@ impl Run {
     }
 }
 
-fn kill_group(pgid: u32) {
+pub(crate) fn kill_group(pgid: u32) {
     let _ = Command::new("kill").args(["-KILL", "--", &format!("-{pgid}")]).status();
 }
 
@@ -353,7 +353,7 @@ fn python_sdk_client_over_legacy_http_sse() {
 // successful call also checks the schema the server declares.
 
 const V1: (&str, &str) = ("@modelcontextprotocol/sdk", "1.32.2");
-const V2: (&str, &str) = ("@modelcontextprotocol/client", "2.4.0");
+pub(crate) const V2: (&str, &str) = ("@modelcontextprotocol/client", "2.4.0");
 
 /// `node SCRIPT ARGS.. stdio <server>` with the double's address and `key` for the server; returns the summary.
 fn node_over_stdio(package: (&str, &str), script_args: &[&str], d: &ApiDouble, key: &str, server: &Path) -> Value {

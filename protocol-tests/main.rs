@@ -10,6 +10,9 @@ mod conformance;
 mod fixture_server;
 mod http;
 mod props;
+#[cfg(feature = "external-tests")]
+mod scale_out;
+mod sealed;
 mod stdio;
 mod support;
 #[cfg(feature = "external-tests")]

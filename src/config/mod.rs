@@ -11,6 +11,8 @@ use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
+use crate::seal::SessionKey;
+
 /// The default Pingera API base URL (the reference implementation's default).
 pub const DEFAULT_BASE_URL: &str = "https://api.pingera.ru/v1";
 /// The default MCP server name (the reference implementation's default).
@@ -166,6 +168,15 @@ pub struct Config {
     pub http_header_timeout: Duration,
     /// HTTP: browser origins allowed besides the loopback ones (exact `scheme://host[:port]` strings).
     pub http_allowed_origins: Vec<String>,
+    /// HTTP: the key that seals session ids (the same on every replica); `None` keeps sessions in memory.
+    pub http_session_key: Option<SessionKey>,
+    /// HTTP: the key before the last rotation, still accepted for existing sessions.
+    pub http_session_key_previous: Option<SessionKey>,
+    /// HTTP: how long a sealed session id is accepted after it was issued.
+    pub http_session_max_age: Duration,
+    /// HTTP: after SIGTERM, how long `/health` answers 503 while requests are still served, before the port
+    /// closes (time for a load balancer to take the replica out).
+    pub http_drain_delay: Duration,
 }
 
 /// A configuration value that cannot be used. The message names the variable and what it accepts, and never
@@ -197,6 +208,8 @@ pub enum Command {
     Serve,
     /// Print the effective configuration and test the API connection.
     Check,
+    /// Print a fresh random session key.
+    Keygen,
     /// Print the help text.
     Help,
     /// Print the version.
@@ -233,6 +246,10 @@ const SETTINGS: &[Setting] = &[
     Setting { key: "http_idle", flag: "--http-session-idle-timeout", var: "PINGERA_HTTP_SESSION_IDLE_TIMEOUT", alias: None, help: "HTTP: seconds after which an unused session ends (default 1800)", boolean: false },
     Setting { key: "http_header_timeout", flag: "--http-header-timeout", var: "PINGERA_HTTP_HEADER_TIMEOUT", alias: None, help: "HTTP: seconds a client may take to send request headers (default 10)", boolean: false },
     Setting { key: "http_origins", flag: "--http-allowed-origins", var: "PINGERA_HTTP_ALLOWED_ORIGINS", alias: None, help: "HTTP: comma-separated browser origins allowed besides loopback ones (default none)", boolean: false },
+    Setting { key: "http_session_key", flag: "--http-session-key", var: "PINGERA_HTTP_SESSION_KEY", alias: None, help: "HTTP: >= 32 random bytes as hex or base64, the same on every replica, that seal session ids so any replica serves any session (`pingera-mcp keygen` prints one; default none: sessions in memory)", boolean: false },
+    Setting { key: "http_session_key_previous", flag: "--http-session-key-previous", var: "PINGERA_HTTP_SESSION_KEY_PREVIOUS", alias: None, help: "HTTP: the session key before a rotation, still accepted for existing sessions (default none)", boolean: false },
+    Setting { key: "http_session_max_age", flag: "--http-session-max-age", var: "PINGERA_HTTP_SESSION_MAX_AGE", alias: None, help: "HTTP: seconds a sealed session id is accepted after it was issued, 60-2592000 (default 86400)", boolean: false },
+    Setting { key: "http_drain_delay", flag: "--http-drain-delay", var: "PINGERA_HTTP_DRAIN_DELAY", alias: None, help: "HTTP: seconds after SIGTERM during which /health answers 503 and requests are still served, before the port closes (default 0)", boolean: false },
     Setting { key: "max_message", flag: "--max-message-bytes", var: "PINGERA_MAX_MESSAGE_BYTES", alias: None, help: "largest accepted message in bytes (default 4194304)", boolean: false },
     Setting { key: "tools_page", flag: "--tools-page-size", var: "PINGERA_TOOLS_PAGE_SIZE", alias: None, help: "tools per tools/list page, 1-1000 (default 100: one page)", boolean: false },
     Setting { key: "shutdown", flag: "--shutdown-timeout", var: "PINGERA_SHUTDOWN_TIMEOUT", alias: None, help: "seconds shutdown waits for requests in flight (default 10)", boolean: false },
@@ -244,7 +261,8 @@ pub fn help_text() -> String {
     let mut s = format!(
         "pingera-mcp {}: MCP server for the Pingera monitoring API\n\n\
          USAGE:\n    pingera-mcp [FLAGS]          serve MCP (stdio by default)\n    \
-         pingera-mcp check [FLAGS]    print the effective configuration and test the API connection\n\n\
+         pingera-mcp check [FLAGS]    print the effective configuration and test the API connection\n    \
+         pingera-mcp keygen           print a fresh random PINGERA_HTTP_SESSION_KEY\n\n\
          Every flag has an environment variable; the flag wins. Unprefixed aliases are read as well.\n\n",
         env!("CARGO_PKG_VERSION")
     );
@@ -351,6 +369,25 @@ impl Config {
             }
         };
 
+        let session_key = |key: &str| -> Result<Option<SessionKey>, ConfigError> {
+            let Some((name, v)) = get(key) else { return Ok(None) };
+            // The value is a secret: the error names the variable and the problem, never the value.
+            SessionKey::parse(&v).map(Some).map_err(|why| {
+                invalid(name, "****".to_owned(), &format!("at least 32 random bytes as hex or base64 ({why})"))
+            })
+        };
+        let http_session_key = session_key("http_session_key")?;
+        let http_session_key_previous = session_key("http_session_key_previous")?;
+        if http_session_key.is_none() && http_session_key_previous.is_some() {
+            return Err(invalid(
+                "PINGERA_HTTP_SESSION_KEY_PREVIOUS".to_owned(),
+                "****".to_owned(),
+                "a PINGERA_HTTP_SESSION_KEY as well: the previous key only opens ids, the current one seals them",
+            ));
+        }
+        let http_session_max_age = parse_secs(get("http_session_max_age"), 86400, 60.0, 30.0 * 86400.0)?;
+        let http_drain_delay = parse_secs(get("http_drain_delay"), 0, 0.0, 600.0)?;
+
         Ok((
             command,
             Config {
@@ -374,6 +411,10 @@ impl Config {
                 http_session_idle,
                 http_header_timeout,
                 http_allowed_origins,
+                http_session_key,
+                http_session_key_previous,
+                http_session_max_age,
+                http_drain_delay,
             },
         ))
     }
@@ -413,6 +454,16 @@ impl Config {
                     self.http_allowed_origins.join(",")
                 },
             ),
+            (
+                "http_session_key",
+                match (&self.http_session_key, &self.http_session_key_previous) {
+                    (None, _) => "none (sessions live in this process's memory)".to_owned(),
+                    (Some(_), None) => "set (sealed sessions)".to_owned(),
+                    (Some(_), Some(_)) => "set, with a previous key (sealed sessions, rotation)".to_owned(),
+                },
+            ),
+            ("http_session_max_age", format!("{}s", self.http_session_max_age.as_secs_f64())),
+            ("http_drain_delay", format!("{}s", self.http_drain_delay.as_secs_f64())),
         ]
     }
 }
@@ -429,6 +480,10 @@ fn parse_args(args: &[String]) -> Result<(Command, HashMap<&'static str, String>
             "-V" | "--version" => return Ok((Command::Version, flags)),
             "check" if i == 1 => {
                 command = Command::Check;
+                continue;
+            }
+            "keygen" if i == 1 => {
+                command = Command::Keygen;
                 continue;
             }
             _ => {}

@@ -95,3 +95,21 @@ fn check_subcommand_and_help() {
         assert!(help_text().contains(&format!("{}  ", st.flag)), "{} runs into its variable", st.flag);
     }
 }
+
+#[test]
+fn session_keys_are_checked_and_never_echoed() {
+    let key = "k".repeat(20);
+    let e = load(&[], &[("PINGERA_HTTP_SESSION_KEY", &key)]).unwrap_err().to_string();
+    assert!(e.starts_with("invalid PINGERA_HTTP_SESSION_KEY=\"****\""), "{e}");
+    assert!(!e.contains(&key), "{e}");
+    let good = "ab".repeat(32);
+    let e = load(&[], &[("PINGERA_HTTP_SESSION_KEY_PREVIOUS", &good)]).unwrap_err().to_string();
+    assert!(e.contains("PINGERA_HTTP_SESSION_KEY as well"), "{e}");
+    let (_, c) =
+        load(&[], &[("PINGERA_HTTP_SESSION_KEY", &good), ("PINGERA_HTTP_SESSION_KEY_PREVIOUS", &good)]).unwrap();
+    assert!(c.http_session_key.is_some() && c.http_session_key_previous.is_some());
+    assert_eq!(c.http_session_max_age, Duration::from_secs(86400));
+    let described = format!("{:?} {:?}", c, c.describe());
+    assert!(!described.contains(&good), "{described}");
+    assert_eq!(load(&["keygen"], &[]).unwrap().0, Command::Keygen);
+}

@@ -92,6 +92,22 @@ struct State {
     log_level: Option<LogLevel>,
     /// The capabilities the client declared at `initialize`.
     client_capabilities: Value,
+    /// `name version` of the client, as it said at `initialize`.
+    client: Option<String>,
+}
+
+/// What an initialized handshake-era session is, apart from its running requests and streams: what a sealed HTTP
+/// session id carries ([`crate::seal`]), so that another process can go on serving the session.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    /// The negotiated version.
+    pub version: Version,
+    /// The level set by `logging/setLevel`, if any.
+    pub log_level: Option<LogLevel>,
+    /// The capabilities the client declared.
+    pub client_capabilities: Value,
+    /// `name version` of the client.
+    pub client: Option<String>,
 }
 
 impl Session {
@@ -103,6 +119,29 @@ impl Session {
             in_flight: Mutex::new(HashMap::new()),
             #[cfg(feature = "client-requests")]
             outbound: Arc::new(Outbound::default()),
+        })
+    }
+
+    /// A session that goes on where the one `snapshot` was taken of left off (another process's, say).
+    pub fn restore(server: Arc<Server>, snapshot: Snapshot) -> Arc<Session> {
+        let session = Session::new(server);
+        *session.state() = State {
+            version: Some(snapshot.version),
+            log_level: snapshot.log_level,
+            client_capabilities: snapshot.client_capabilities,
+            client: snapshot.client,
+        };
+        session
+    }
+
+    /// The session's state, once `initialize` succeeded.
+    pub fn snapshot(&self) -> Option<Snapshot> {
+        let st = self.state();
+        Some(Snapshot {
+            version: st.version?,
+            log_level: st.log_level,
+            client_capabilities: st.client_capabilities.clone(),
+            client: st.client.clone(),
         })
     }
 
@@ -421,6 +460,7 @@ impl Session {
             }
             st.version = Some(version);
             st.client_capabilities = capabilities;
+            st.client.clone_from(&client);
         }
         log::info!(
             "initialized: protocol {version} (client asked for {requested}), client {}",

@@ -8,7 +8,8 @@
 //! call. Protocol decisions are the [`Session`]'s; these modules only map them to HTTP.
 //!
 //! Codemap: this file is the accept loop, shutdown and routing; `gate` (Host, Origin, credential, media types),
-//! `sessions` (the session registry, its limit and the idle reaper), `streamable` (POST/GET/DELETE `/mcp` of the
+//! `sessions` (the session registry, its limit and the idle reaper), `sealed` (session ids that carry the
+//! session's state, so any replica serves any session), `streamable` (POST/GET/DELETE `/mcp` of the
 //! handshake era), `stateless` (2026-07-28 requests: headers in, status codes out), `legacy` (HTTP+SSE) and
 //! `reply` (responses, body reading, keep-alive). Every path hands the session's answer to
 //! `crate::transport::deliver`.
@@ -16,6 +17,7 @@
 mod gate;
 mod legacy;
 mod reply;
+mod sealed;
 mod sessions;
 mod stateless;
 mod streamable;
@@ -23,6 +25,7 @@ mod streamable;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,9 +41,11 @@ use tokio_util::sync::CancellationToken;
 
 use self::gate::Gate;
 use self::reply::{error_reply, json_reply, method_not_allowed, Reply};
+use self::sealed::Sealed;
 use self::sessions::Registry;
 use crate::jsonrpc::{ErrorCode, RpcError};
 use crate::protocol::Version;
+use crate::seal::SessionKey;
 use crate::session::{Server, Session};
 
 /// The Streamable HTTP endpoint.
@@ -73,6 +78,12 @@ pub struct HttpOptions {
     pub name: String,
     /// The mode word shown by `/health` and `/`.
     pub mode: &'static str,
+    /// The key that seals session ids and the previous one ([`sealed`]); `None` keeps sessions in memory.
+    pub session_keys: Option<(SessionKey, Option<SessionKey>)>,
+    /// How long a sealed session id is accepted after it was issued.
+    pub session_max_age: Duration,
+    /// After the shutdown signal, how long `/health` answers 503 while requests are still served.
+    pub drain_delay: Duration,
 }
 
 /// Serves HTTP on `listener` until `shutdown` resolves, then stops accepting, answers the requests in flight,
@@ -95,16 +106,31 @@ pub async fn serve(
         },
         server,
         sessions: Arc::new(Registry::new(options.max_sessions)),
+        sealed: options.session_keys.as_ref().map(|(current, previous)| {
+            Sealed::new(current, previous.as_ref(), options.session_max_age, options.max_sessions)
+        }),
+        draining: AtomicBool::new(false),
         stop: CancellationToken::new(),
         config: options,
     });
     let reaper = tokio::spawn(sessions::reap_idle(Arc::clone(&http.sessions), http.config.session_idle));
     let mut conns: JoinSet<()> = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
+    // Draining: after the shutdown signal, `/health` answers 503 while requests are still accepted and served
+    // until `drain_end`, so that a load balancer takes the replica out before its port closes.
+    let drain_end = tokio::time::sleep(Duration::ZERO);
+    let mut drain_end = std::pin::pin!(drain_end);
     loop {
+        let draining = http.draining.load(Ordering::Relaxed);
         let accepted = tokio::select! {
             a = listener.accept() => a,
-            () = &mut shutdown => break,
+            () = &mut shutdown, if !draining => {
+                http.draining.store(true, Ordering::Relaxed);
+                log::info!("draining: /health answers 503; closing the port in {:?}", http.config.drain_delay);
+                drain_end.as_mut().reset(tokio::time::Instant::now() + http.config.drain_delay);
+                continue;
+            }
+            () = &mut drain_end, if draining => break,
         };
         while conns.try_join_next().is_some() {}
         let (stream, peer) = match accepted {
@@ -140,6 +166,10 @@ struct HttpServer {
     config: HttpOptions,
     gate: Gate,
     sessions: Arc<Registry>,
+    /// Set when a session key is configured: sealed session ids ([`sealed`]).
+    sealed: Option<Sealed>,
+    /// Set by the shutdown signal: `/health` answers 503.
+    draining: AtomicBool,
     stop: CancellationToken,
 }
 
@@ -198,6 +228,10 @@ impl HttpServer {
     }
 
     fn health(&self) -> Reply {
+        if self.draining.load(Ordering::Relaxed) {
+            let body = json!({ "status": "draining", "service": "pingera-mcp-server" });
+            return json_reply(StatusCode::SERVICE_UNAVAILABLE, body.to_string().into_bytes());
+        }
         let body = json!({
             "status": "healthy",
             "service": "pingera-mcp-server",

@@ -36,6 +36,10 @@ pub(super) struct HttpSession {
 }
 
 impl HttpSession {
+    fn new(session: Arc<Session>, kind: Kind) -> Arc<HttpSession> {
+        Arc::new(HttpSession { session, kind, last_used: Mutex::new(Instant::now()), stream: Mutex::new(None) })
+    }
+
     pub fn touch(&self) {
         *lock(&self.last_used) = Instant::now();
     }
@@ -118,13 +122,24 @@ impl Registry {
             }
             inner.reserved += 1;
         }
-        let session = Arc::new(HttpSession {
-            session: Session::new(Arc::clone(server)),
-            kind,
-            last_used: Mutex::new(Instant::now()),
-            stream: Mutex::new(None),
-        });
+        let session = HttpSession::new(Session::new(Arc::clone(server)), kind);
         Some(Reservation { registry: self, session: Some(session) })
+    }
+
+    /// Makes `session` live under `id`, which another process issued (a sealed id, [`super::sealed`]); the
+    /// session already live under `id` when a concurrent request adopted it first; `None` when the limit is
+    /// reached.
+    pub fn adopt(&self, id: &str, session: Arc<Session>) -> Option<Arc<HttpSession>> {
+        let mut inner = self.inner();
+        if let Some(live) = inner.live.get(id) {
+            return Some(Arc::clone(live));
+        }
+        if inner.live.len() + inner.reserved >= self.max {
+            return None;
+        }
+        let hs = HttpSession::new(session, Kind::Streamable);
+        inner.live.insert(id.to_owned(), Arc::clone(&hs));
+        Some(hs)
     }
 
     /// Ends the sessions that have expired; returns how many.
@@ -155,8 +170,12 @@ impl Reservation<'_> {
     }
 
     /// Makes the session live under a new random id, which it returns.
-    pub fn commit(mut self) -> String {
-        let id = new_session_id();
+    pub fn commit(self) -> String {
+        self.commit_as(new_session_id())
+    }
+
+    /// Makes the session live under `id` (a sealed id, [`super::sealed`]), which it returns.
+    pub fn commit_as(mut self, id: String) -> String {
         let session = self.session.take().expect("a reservation is committed once");
         let mut inner = self.registry.inner();
         inner.reserved -= 1;
@@ -197,9 +216,10 @@ fn new_session_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The start of a session id, enough to tell sessions apart in logs without printing the whole id.
+/// The end of a session id, enough to tell sessions apart in logs without printing the whole id: random in both
+/// kinds of id (the hex digits of a random one, the tag of a sealed one, whose start is alike for every session).
 pub(super) fn short(id: &str) -> &str {
-    &id[..id.len().min(8)]
+    id.get(id.len().saturating_sub(8)..).unwrap_or(id)
 }
 
 #[cfg(test)]

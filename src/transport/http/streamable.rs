@@ -65,15 +65,9 @@ impl HttpServer {
         let is_initialize = matches!(&parsed, Parsed::Single(Ok(jsonrpc::Incoming::Request(r))) if Method::parse(&r.method) == Some(Method::Initialize));
 
         let (hs, reservation) = match session_id {
-            Some(id) => match self.sessions.find(&id, Kind::Streamable) {
-                Some(hs) => (hs, None),
-                None => {
-                    return error_reply(
-                        StatusCode::NOT_FOUND,
-                        None,
-                        RpcError::invalid_request("unknown or ended session: send initialize without Mcp-Session-Id"),
-                    )
-                }
+            Some(id) => match self.streamable_session(&id) {
+                Ok(hs) => (hs, None),
+                Err(r) => return r,
             },
             None if is_initialize => match self.sessions.reserve(&self.server, Kind::Streamable) {
                 Some(r) => (Arc::clone(r.session()), Some(r)),
@@ -105,7 +99,7 @@ impl HttpServer {
         let mut response = json_reply(StatusCode::OK, jsonrpc::encode(&reply));
         if let Some(reservation) = reservation {
             if matches!(&reply, Outgoing::Response { body: Ok(_), .. }) {
-                let id = reservation.commit();
+                let id = self.start_session(reservation);
                 log::info!("session {} started", short(&id));
                 response
                     .headers_mut()
@@ -157,7 +151,7 @@ impl HttpServer {
             return r;
         }
         let id = req.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        self.sessions.end(id);
+        self.end_session(id);
         log::info!("session {} ended by the client", short(id));
         Response::builder().status(StatusCode::NO_CONTENT).body(Body::empty()).expect("a constant response is valid")
     }
@@ -168,9 +162,7 @@ impl HttpServer {
         let Some(id) = headers.get(SESSION_HEADER) else {
             return Err(bad_request("missing Mcp-Session-Id header"));
         };
-        self.sessions.find(id.to_str().unwrap_or_default(), Kind::Streamable).ok_or_else(|| {
-            error_reply(StatusCode::NOT_FOUND, None, RpcError::invalid_request("unknown or ended session"))
-        })
+        self.streamable_session(id.to_str().unwrap_or_default())
     }
 }
 
