@@ -11,6 +11,8 @@ use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
+use crate::tools::toolsets::{self, ToolFilter};
+
 /// The default Pingera API base URL (the reference implementation's default).
 pub const DEFAULT_BASE_URL: &str = "https://api.pingera.ru/v1";
 /// The default MCP server name (the reference implementation's default).
@@ -158,6 +160,8 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Show secret values in tool results instead of redacting them.
     pub show_secret_values: bool,
+    /// Which toolsets and tools to offer (before the mode, which wins).
+    pub tool_filter: ToolFilter,
     /// HTTP: the most sessions alive at once (Streamable HTTP and HTTP+SSE together).
     pub http_max_sessions: usize,
     /// HTTP: a session unused for this long is ended.
@@ -236,6 +240,9 @@ const SETTINGS: &[Setting] = &[
     Setting { key: "max_message", flag: "--max-message-bytes", var: "PINGERA_MAX_MESSAGE_BYTES", alias: None, help: "largest accepted message in bytes (default 4194304)", boolean: false },
     Setting { key: "tools_page", flag: "--tools-page-size", var: "PINGERA_TOOLS_PAGE_SIZE", alias: None, help: "tools per tools/list page, 1-1000 (default 100: one page)", boolean: false },
     Setting { key: "shutdown", flag: "--shutdown-timeout", var: "PINGERA_SHUTDOWN_TIMEOUT", alias: None, help: "seconds shutdown waits for requests in flight (default 10)", boolean: false },
+    Setting { key: "toolsets", flag: "--toolsets", var: "PINGERA_TOOLSETS", alias: None, help: "comma-separated toolsets to offer, or all (default all; see TOOLSETS below)", boolean: false },
+    Setting { key: "tools", flag: "--tools", var: "PINGERA_TOOLS", alias: None, help: "comma-separated single tools to offer besides the toolsets (default none)", boolean: false },
+    Setting { key: "exclude_tools", flag: "--exclude-tools", var: "PINGERA_EXCLUDE_TOOLS", alias: None, help: "comma-separated tools never to offer; wins over --toolsets and --tools (default none)", boolean: false },
     Setting { key: "show_secrets", flag: "--show-secret-values", var: "PINGERA_SHOW_SECRET_VALUES", alias: None, help: "show secret values in tool results instead of redacting them (true/false, default false)", boolean: true },
 ];
 
@@ -258,6 +265,12 @@ pub fn help_text() -> String {
         "    {:<width$}print this help\n    {:<width$}print the version\n\n",
         "-h, --help", "-V, --version"
     ));
+    s.push_str(
+        "TOOLSETS (for --toolsets; PINGERA_MODE=read_only wins over every list and drops the tools marked *;\n\
+         over HTTP a client may narrow the set for its session with the header X-MCP-Toolsets: toolset,...):\n",
+    );
+    s.push_str(&crate::tools::toolsets::help_listing());
+    s.push('\n');
     s.push_str("Logging goes to stderr; RUST_LOG (e.g. RUST_LOG=debug) or PINGERA_DEBUG=true raise the level.\n");
     s
 }
@@ -335,6 +348,20 @@ impl Config {
         let shutdown_timeout = parse_secs(get("shutdown"), 10, 0.0, 600.0)?;
 
         let show_secret_values = parse_bool(get("show_secrets"), false)?;
+        let tool_filter = ToolFilter {
+            toolsets: match get("toolsets") {
+                None => None,
+                Some((name, v)) => Some(toolsets::parse_toolsets(&v).map_err(|e| invalid(name, v, &valid_names(&e)))?),
+            },
+            tools: match get("tools") {
+                None => Vec::new(),
+                Some((name, v)) => toolsets::parse_tools(&v).map_err(|e| invalid(name, v, &valid_names(&e)))?,
+            },
+            exclude: match get("exclude_tools") {
+                None => Vec::new(),
+                Some((name, v)) => toolsets::parse_tools(&v).map_err(|e| invalid(name, v, &valid_names(&e)))?,
+            },
+        };
         let http_max_sessions =
             parse_int(get("http_max_sessions"), 1000, 1, 1_000_000, "an integer from 1 to 1000000")? as usize;
         let http_session_idle = parse_secs(get("http_idle"), 1800, 1.0, 7.0 * 86400.0)?;
@@ -370,6 +397,7 @@ impl Config {
                 tools_page_size,
                 shutdown_timeout,
                 show_secret_values,
+                tool_filter,
                 http_max_sessions,
                 http_session_idle,
                 http_header_timeout,
@@ -402,6 +430,25 @@ impl Config {
             ("tools_page_size", self.tools_page_size.to_string()),
             ("shutdown_timeout", format!("{}s", self.shutdown_timeout.as_secs_f64())),
             ("show_secret_values", self.show_secret_values.to_string()),
+            (
+                "toolsets",
+                self.tool_filter.toolsets.as_ref().map_or_else(
+                    || "all".to_owned(),
+                    |sets| sets.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(","),
+                ),
+            ),
+            (
+                "tools",
+                if self.tool_filter.tools.is_empty() { "none".to_owned() } else { self.tool_filter.tools.join(",") },
+            ),
+            (
+                "exclude_tools",
+                if self.tool_filter.exclude.is_empty() {
+                    "none".to_owned()
+                } else {
+                    self.tool_filter.exclude.join(",")
+                },
+            ),
             ("http_max_sessions", self.http_max_sessions.to_string()),
             ("http_session_idle", format!("{}s", self.http_session_idle.as_secs_f64())),
             ("http_header_timeout", format!("{}s", self.http_header_timeout.as_secs_f64())),
@@ -462,6 +509,11 @@ fn parse_args(args: &[String]) -> Result<(Command, HashMap<&'static str, String>
 }
 
 const BOOL_WORDS: &[&str] = &["true", "false", "1", "0", "yes", "no", "on", "off"];
+
+/// What a list of toolsets or tools accepts, for the error about an unknown name in it.
+fn valid_names(e: &toolsets::UnknownName) -> String {
+    format!("known {} names (unknown: {:?}); valid: {}", e.kind, e.name, e.valid)
+}
 
 fn invalid(name: String, value: String, expected: &str) -> ConfigError {
     ConfigError::Invalid { name, value, expected: expected.to_owned() }
@@ -580,6 +632,23 @@ mod tests {
         let e = load(&[], &[("PINGERA_DEBUG", "maybe")]).unwrap_err().to_string();
         assert!(e.contains("true or false"), "{e}");
         assert!(load(&["--nope"], &[]).is_err());
+        let e = load(&["--toolsets", "pages,nope"], &[]).unwrap_err().to_string();
+        assert!(e.starts_with("invalid --toolsets=\"pages,nope\"") && e.contains("check_results, "), "{e}");
+        let e = load(&[], &[("PINGERA_EXCLUDE_TOOLS", "list_pagez")]).unwrap_err().to_string();
+        assert!(e.contains("PINGERA_EXCLUDE_TOOLS") && e.contains("list_pages"), "{e}");
+    }
+
+    #[test]
+    fn toolsets_tools_and_exclusions_are_read() {
+        let (_, c) = load(
+            &["--tools", "list_checks"],
+            &[("PINGERA_TOOLSETS", "pages"), ("PINGERA_EXCLUDE_TOOLS", "delete_page")],
+        )
+        .unwrap();
+        let f = &c.tool_filter;
+        assert_eq!(f.toolsets.as_deref(), Some(&[crate::tools::Toolset::Pages][..]));
+        assert_eq!((f.tools.as_slice(), f.exclude.as_slice()), (&["list_checks"][..], &["delete_page"][..]));
+        assert_eq!(load(&[], &[]).unwrap().1.tool_filter, ToolFilter::default(), "the default offers every tool");
     }
 
     #[test]
@@ -614,6 +683,8 @@ mod tests {
         assert_eq!(load(&["--help"], &[]).unwrap().0, Command::Help);
         assert_eq!(load(&["-V"], &[]).unwrap().0, Command::Version);
         assert!(help_text().contains("PINGERA_REQUIRE_AUTH_HEADER (alias REQUIRE_AUTH_HEADER)"));
+        assert!(help_text().contains("    check_results\n        get_check_results, get_check_statistics"));
+        assert!(help_text().contains("create_page*"), "write tools are marked");
         // Every flag is separated from its variable, the longest one included.
         for st in SETTINGS {
             assert!(help_text().contains(&format!("{}  ", st.flag)), "{} runs into its variable", st.flag);

@@ -78,6 +78,12 @@ pub trait Service: Send + Sync + 'static {
         false
     }
 
+    /// The same service offering fewer tools (a comma-separated toolset list, from an HTTP client's
+    /// `X-MCP-Toolsets` header): a narrowing, never a widening. Services without toolsets refuse it.
+    fn narrowed(&self, _toolsets: &str) -> Result<Arc<dyn Service>, RpcError> {
+        Err(RpcError::invalid_params("invalid X-MCP-Toolsets header: this server has no toolsets"))
+    }
+
     /// `resources/list` (or `resources/templates/list` when `templates`).
     fn list_resources(&self, _cursor: Option<&Value>, _version: Version, templates: bool) -> Result<Value, RpcError> {
         Err(RpcError::method_not_found(if templates { "resources/templates/list" } else { "resources/list" }))

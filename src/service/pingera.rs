@@ -17,6 +17,7 @@ use crate::jsonrpc::RpcError;
 use crate::pingera::{ApiClient, ApiError, ApiEvent, Method, Observer};
 use crate::protocol::{LogLevel, Version};
 use crate::resources;
+use crate::tools::toolsets::{self, Selection};
 use crate::tools::{self, ToolCtx, ToolError, ToolSpec};
 
 /// The text a model reads once, at initialize, on how to use this server.
@@ -36,8 +37,8 @@ pub struct Pingera {
     identity: Identity,
     /// The API client (shared agent, no credential inside).
     api: ApiClient,
-    /// The tools offered in the configured mode, in table order.
-    tools: Vec<&'static ToolSpec>,
+    /// The tools offered (configured toolsets and mode, perhaps narrowed for a session), in table order.
+    selection: Selection,
     /// Encoded `tools/list` pages by (version, offset), built on first use.
     pages: Mutex<HashMap<(Version, usize), Arc<str>>>,
 }
@@ -45,7 +46,13 @@ pub struct Pingera {
 impl Pingera {
     /// The service for the configuration.
     pub fn new(config: Arc<Config>) -> Pingera {
-        let tools = tools::TOOLS.iter().filter(|t| t.offered_in(config.mode)).collect();
+        let selection = config.tool_filter.select(config.mode);
+        let api = ApiClient::new(&config);
+        Pingera::with_selection(config, api, selection)
+    }
+
+    /// The service for the configuration with the given tools, sharing `api`.
+    fn with_selection(config: Arc<Config>, api: ApiClient, selection: Selection) -> Pingera {
         Pingera {
             identity: Identity {
                 name: config.server_name.clone(),
@@ -55,16 +62,21 @@ impl Pingera {
                 website_url: Some("https://pingera.ru"),
                 instructions: INSTRUCTIONS,
             },
-            api: ApiClient::new(&config),
+            api,
             config,
-            tools,
+            selection,
             pages: Mutex::new(HashMap::new()),
         }
     }
 
     /// The tools offered.
     pub fn tools(&self) -> &[&'static ToolSpec] {
-        &self.tools
+        self.selection.tools()
+    }
+
+    /// The tools offered, by toolset.
+    pub fn selection(&self) -> &Selection {
+        &self.selection
     }
 
     /// The API client.
@@ -103,6 +115,16 @@ impl Service for Pingera {
         &self.identity
     }
 
+    /// The same service offering only the tools of the given toolsets that it offers already.
+    fn narrowed(&self, toolsets: &str) -> Result<Arc<dyn Service>, RpcError> {
+        let sets = toolsets::parse_toolsets(toolsets).map_err(|e| {
+            RpcError::invalid_params(format!("invalid X-MCP-Toolsets header: {e}"))
+                .with_data(json!({ "header": "X-MCP-Toolsets" }))
+        })?;
+        let selection = self.selection.narrowed(&sets);
+        Ok(Arc::new(Pingera::with_selection(Arc::clone(&self.config), self.api.clone(), selection)))
+    }
+
     /// A fixed tool list and fixed resources without subscriptions, the same in both eras.
     fn capabilities(&self, _version: Version) -> Value {
         json!({
@@ -115,17 +137,18 @@ impl Service for Pingera {
     fn list_tools(&self, cursor: Option<&Value>, version: Version) -> Result<ResultBody, RpcError> {
         let start = match cursor {
             None | Some(Value::Null) => 0,
-            Some(c) => c.as_str().and_then(decode_cursor).filter(|s| *s < self.tools.len()).ok_or_else(|| {
+            Some(c) => c.as_str().and_then(decode_cursor).filter(|s| *s < self.tools().len()).ok_or_else(|| {
                 RpcError::invalid_params("invalid params: unknown cursor").with_data(json!({ "cursor": c }))
             })?,
         };
         if let Some(page) = lock(&self.pages).get(&(version, start)) {
             return Ok(ResultBody::Raw(Arc::clone(page)));
         }
-        let end = (start + self.config.tools_page_size).min(self.tools.len());
-        let listed: Vec<Value> = self.tools[start..end].iter().map(|t| tool_json(t, version)).collect();
+        let tools = self.tools();
+        let end = (start + self.config.tools_page_size).min(tools.len());
+        let listed: Vec<Value> = tools[start..end].iter().map(|t| tool_json(t, version)).collect();
         let mut result = json!({ "tools": listed });
-        if end < self.tools.len() {
+        if end < tools.len() {
             result["nextCursor"] = json!(encode_cursor(end));
         }
         if version.is_modern() {
@@ -138,7 +161,15 @@ impl Service for Pingera {
 
     fn call_tool(&self, name: &str, args: Map<String, Value>, ex: Exchange) -> Result<Work, RpcError> {
         let spec = match tools::find(name) {
-            Some(spec) if self.tools.iter().any(|t| t.name == spec.name) => spec,
+            Some(spec) if self.selection.has(spec.name) => spec,
+            Some(spec) if spec.offered_in(self.config.mode) => {
+                return Err(RpcError::invalid_params(format!(
+                    "tool {} is not enabled here: it is in the toolset {}, which this server or session does not \
+                     offer (PINGERA_TOOLSETS, PINGERA_TOOLS, PINGERA_EXCLUDE_TOOLS, X-MCP-Toolsets)",
+                    spec.name, spec.toolset
+                ))
+                .with_data(json!({ "tool": spec.name, "toolset": spec.toolset.as_str() })))
+            }
             Some(spec) => {
                 return Err(RpcError::invalid_params(format!(
                     "tool {} changes data and is only available when the server runs with PINGERA_MODE=read_write (now: {})",

@@ -12,6 +12,7 @@ pub mod custom;
 pub mod scripts;
 pub mod shape;
 pub mod table;
+pub mod toolsets;
 
 use std::fmt::Write as _;
 
@@ -21,6 +22,7 @@ use crate::config::{Credential, Mode};
 use crate::pingera::{ApiClient, ApiError, ApiRequest, Method, Observer};
 
 pub use table::TOOLS;
+pub use toolsets::Toolset;
 
 /// What replaces a secret value in a result when `PINGERA_SHOW_SECRET_VALUES` is off. The key stays, so a model
 /// can tell that the secret has a value and how to see it.
@@ -45,6 +47,8 @@ pub struct ToolSpec {
     pub params: &'static [&'static [Param]],
     /// What the tool does to Pingera; decides modes and annotations.
     pub effect: Effect,
+    /// The area the tool belongs to, for `PINGERA_TOOLSETS` and `X-MCP-Toolsets`.
+    pub toolset: Toolset,
     /// How the tool is carried out.
     pub action: Action,
     /// The JSON Schema of `structuredContent`, for tools whose reply has a stable shape (sent from 2025-06-18).

@@ -48,6 +48,8 @@ pub const MESSAGES_PATH: &str = "/messages";
 
 const SESSION_HEADER: &str = "mcp-session-id";
 const VERSION_HEADER: &str = "mcp-protocol-version";
+/// The header with which a client narrows the tools of its session (SPEC_NOTES.md, "Toolsets").
+const TOOLSETS_HEADER: &str = "x-mcp-toolsets";
 /// The JSON-RPC code of a refused request for a missing credential. It lies outside the ranges the spec reserves
 /// (2026-07-28 `basic/index.mdx#error-codes`); clients act on the HTTP status.
 const UNAUTHORIZED_CODE: i64 = -31001;
@@ -296,12 +298,22 @@ impl HttpServer {
     }
 
     /// Reserves room for a new session; `None` when the configured maximum is reached.
-    fn new_session(&self, kind: Kind) -> Option<(String, Arc<HttpSession>)> {
+    /// The server a new session or stateless request uses: the shared one, or one whose service offers only the
+    /// toolsets of the client's `X-MCP-Toolsets` header (a narrowing; an unknown name is 400 with the valid ones).
+    fn server_for(&self, headers: &HeaderMap) -> Result<Arc<Server>, Reply> {
+        let Some(v) = headers.get(TOOLSETS_HEADER) else { return Ok(Arc::clone(&self.server)) };
+        match self.server.service.narrowed(v.to_str().unwrap_or("\u{fffd}")) {
+            Ok(service) => Ok(Arc::new(Server { config: Arc::clone(&self.server.config), service })),
+            Err(e) => Err(error_reply(StatusCode::BAD_REQUEST, None, e)),
+        }
+    }
+
+    fn new_session(&self, kind: Kind, server: Arc<Server>) -> Option<(String, Arc<HttpSession>)> {
         if self.lock_sessions().len() >= self.config().http_max_sessions {
             return None;
         }
         let hs = Arc::new(HttpSession {
-            session: Session::new(Arc::clone(&self.server)),
+            session: Session::new(server),
             kind,
             last_used: Mutex::new(Instant::now()),
             stream: Mutex::new(None),
@@ -370,9 +382,12 @@ impl HttpServer {
                     )
                 }
             },
-            None if is_initialize => match self.new_session(Kind::Streamable) {
-                Some((id, hs)) => (id, hs, true),
-                None => return too_many_sessions(),
+            None if is_initialize => match self.server_for(&headers) {
+                Err(r) => return r,
+                Ok(server) => match self.new_session(Kind::Streamable, server) {
+                    Some((id, hs)) => (id, hs, true),
+                    None => return too_many_sessions(),
+                },
             },
             None => {
                 return error_reply(
@@ -499,7 +514,10 @@ impl HttpServer {
             }
         }
         // 3. and 4. The version must be supported and the method must exist; the session answers both.
-        let session = Session::new(Arc::clone(&self.server));
+        let session = match self.server_for(&headers) {
+            Ok(server) => Session::new(server),
+            Err(r) => return r,
+        };
         let parsed = Parsed::Single(Ok(jsonrpc::Incoming::Request(request)));
         let stream = session.wants_stream(&parsed);
         let (tx, body) = if stream { Body::channel() } else { (mpsc::unbounded_channel().0, Body::empty()) };
@@ -616,7 +634,11 @@ impl HttpServer {
                 RpcError::invalid_request("not acceptable: Accept must allow text/event-stream"),
             );
         }
-        let Some((id, hs)) = self.new_session(Kind::LegacySse) else {
+        let server = match self.server_for(req.headers()) {
+            Ok(server) => server,
+            Err(r) => return r,
+        };
+        let Some((id, hs)) = self.new_session(Kind::LegacySse, server) else {
             return too_many_sessions();
         };
         let (tx, body) = Body::channel();
