@@ -162,6 +162,10 @@ pub struct Config {
     pub show_secret_values: bool,
     /// Which toolsets and tools to offer (before the mode, which wins).
     pub tool_filter: ToolFilter,
+    /// How long an id list read for completion is reused for the same credential.
+    pub completion_cache_ttl: Duration,
+    /// The most id lists the completion cache holds.
+    pub completion_cache_entries: usize,
     /// HTTP: the most sessions alive at once (Streamable HTTP and HTTP+SSE together).
     pub http_max_sessions: usize,
     /// HTTP: a session unused for this long is ended.
@@ -243,6 +247,8 @@ const SETTINGS: &[Setting] = &[
     Setting { key: "toolsets", flag: "--toolsets", var: "PINGERA_TOOLSETS", alias: None, help: "comma-separated toolsets to offer, or all (default all; see TOOLSETS below)", boolean: false },
     Setting { key: "tools", flag: "--tools", var: "PINGERA_TOOLS", alias: None, help: "comma-separated single tools to offer besides the toolsets (default none)", boolean: false },
     Setting { key: "exclude_tools", flag: "--exclude-tools", var: "PINGERA_EXCLUDE_TOOLS", alias: None, help: "comma-separated tools never to offer; wins over --toolsets and --tools (default none)", boolean: false },
+    Setting { key: "completion_ttl", flag: "--completion-cache-secs", var: "PINGERA_COMPLETION_CACHE_SECS", alias: None, help: "seconds an id list read for completion/complete is reused for the same credential, 0-3600 (default 30)", boolean: false },
+    Setting { key: "completion_entries", flag: "--completion-cache-entries", var: "PINGERA_COMPLETION_CACHE_ENTRIES", alias: None, help: "most id lists the completion cache holds, 0-100000 (default 1000)", boolean: false },
     Setting { key: "show_secrets", flag: "--show-secret-values", var: "PINGERA_SHOW_SECRET_VALUES", alias: None, help: "show secret values in tool results instead of redacting them (true/false, default false)", boolean: true },
 ];
 
@@ -362,6 +368,9 @@ impl Config {
                 Some((name, v)) => toolsets::parse_tools(&v).map_err(|e| invalid(name, v, &valid_names(&e)))?,
             },
         };
+        let completion_cache_ttl = parse_secs(get("completion_ttl"), 30, 0.0, 3600.0)?;
+        let completion_cache_entries =
+            parse_int(get("completion_entries"), 1000, 0, 100_000, "an integer from 0 to 100000")? as usize;
         let http_max_sessions =
             parse_int(get("http_max_sessions"), 1000, 1, 1_000_000, "an integer from 1 to 1000000")? as usize;
         let http_session_idle = parse_secs(get("http_idle"), 1800, 1.0, 7.0 * 86400.0)?;
@@ -398,6 +407,8 @@ impl Config {
                 shutdown_timeout,
                 show_secret_values,
                 tool_filter,
+                completion_cache_ttl,
+                completion_cache_entries,
                 http_max_sessions,
                 http_session_idle,
                 http_header_timeout,
@@ -448,6 +459,10 @@ impl Config {
                 } else {
                     self.tool_filter.exclude.join(",")
                 },
+            ),
+            (
+                "completion_cache",
+                format!("{}s, {} lists", self.completion_cache_ttl.as_secs_f64(), self.completion_cache_entries),
             ),
             ("http_max_sessions", self.http_max_sessions.to_string()),
             ("http_session_idle", format!("{}s", self.http_session_idle.as_secs_f64())),

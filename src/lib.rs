@@ -20,6 +20,7 @@
 //! - `tools`: `ToolSpec`, `Param`, `Action`; `tools::table::TOOLS` is the only list of tools.
 //! - `pingera`: `ApiClient`, `ApiError`, `Observer` (retries, timeouts, error texts).
 //! - `resources`: `RESOURCES`, the `pingera://` URIs and the API paths they read.
+//! - `prompts`: `PROMPTS`, the workflow prompts and the tools each needs; `completion`: `Completer`, id completion.
 //! - `transport::stdio`: `serve`.
 //!
 //! # Architecture invariants
@@ -34,10 +35,12 @@
 pub mod cancel;
 pub mod check;
 pub mod codec;
+pub mod completion;
 pub mod config;
 pub mod double;
 pub mod jsonrpc;
 pub mod pingera;
+pub mod prompts;
 pub mod protocol;
 pub mod resources;
 pub mod service;

@@ -365,7 +365,11 @@ impl Session {
             "resources/list" => immediate(service.list_resources(params.get("cursor"), version, false)),
             "resources/templates/list" => immediate(service.list_resources(params.get("cursor"), version, true)),
             "prompts/list" => immediate(service.list_prompts(params.get("cursor"), version)),
-            "completion/complete" => immediate(service.complete(&params)),
+            "completion/complete" => {
+                // Completion may ask the API with the caller's credential, so it runs like a call.
+                let service = Arc::clone(service);
+                return self.run(id, method, params, era, cx, move |ex| service.complete(ex));
+            }
             "resources/subscribe" | "resources/unsubscribe" => immediate(
                 string_param(&params, "uri", method)
                     .and_then(|uri| service.subscribe(&uri, method == "resources/subscribe")),

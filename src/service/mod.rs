@@ -109,8 +109,8 @@ pub trait Service: Send + Sync + 'static {
         Err(RpcError::method_not_found("prompts/get"))
     }
 
-    /// `completion/complete`.
-    fn complete(&self, _params: &Map<String, Value>) -> Result<Value, RpcError> {
+    /// Starts `completion/complete`; the request's params are in `ex.params`.
+    fn complete(&self, _ex: Exchange) -> Result<Work, RpcError> {
         Err(RpcError::method_not_found("completion/complete"))
     }
 }

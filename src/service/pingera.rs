@@ -12,9 +12,11 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 
 use super::{not_found, Exchange, Identity, ResultBody, Service, Work};
+use crate::completion::Completer;
 use crate::config::Config;
 use crate::jsonrpc::RpcError;
 use crate::pingera::{ApiClient, ApiError, ApiEvent, Method, Observer};
+use crate::prompts::{self, ArgType, IdKind, PromptSpec};
 use crate::protocol::{LogLevel, Version};
 use crate::resources;
 use crate::tools::toolsets::{self, Selection};
@@ -41,6 +43,10 @@ pub struct Pingera {
     selection: Selection,
     /// Encoded `tools/list` pages by (version, offset), built on first use.
     pages: Mutex<HashMap<(Version, usize), Arc<str>>>,
+    /// The prompts whose tools are all offered, in list order.
+    prompts: Vec<&'static PromptSpec>,
+    /// Id completion, shared by every session's narrowing of this service.
+    completer: Arc<Completer>,
 }
 
 impl Pingera {
@@ -48,12 +54,16 @@ impl Pingera {
     pub fn new(config: Arc<Config>) -> Pingera {
         let selection = config.tool_filter.select(config.mode);
         let api = ApiClient::new(&config);
-        Pingera::with_selection(config, api, selection)
+        let completer = Arc::new(Completer::new(config.completion_cache_ttl, config.completion_cache_entries));
+        Pingera::with_selection(config, api, completer, selection)
     }
 
-    /// The service for the configuration with the given tools, sharing `api`.
-    fn with_selection(config: Arc<Config>, api: ApiClient, selection: Selection) -> Pingera {
+    /// The service for the configuration with the given tools, sharing `api` and `completer`.
+    fn with_selection(config: Arc<Config>, api: ApiClient, completer: Arc<Completer>, selection: Selection) -> Pingera {
+        let prompts = prompts::PROMPTS.iter().filter(|p| p.offered_with(&|t| selection.has(t))).collect();
         Pingera {
+            prompts,
+            completer,
             identity: Identity {
                 name: config.server_name.clone(),
                 version: env!("CARGO_PKG_VERSION"),
@@ -122,15 +132,30 @@ impl Service for Pingera {
                 .with_data(json!({ "header": "X-MCP-Toolsets" }))
         })?;
         let selection = self.selection.narrowed(&sets);
-        Ok(Arc::new(Pingera::with_selection(Arc::clone(&self.config), self.api.clone(), selection)))
+        Ok(Arc::new(Pingera::with_selection(
+            Arc::clone(&self.config),
+            self.api.clone(),
+            Arc::clone(&self.completer),
+            selection,
+        )))
     }
 
-    /// A fixed tool list and fixed resources without subscriptions, the same in both eras.
+    /// A fixed tool list and fixed resources without subscriptions, the same in both eras; prompts when a prompt's
+    /// tools are all offered, and completions when a prompt argument or a resource template variable is an id.
     fn capabilities(&self, _version: Version) -> Value {
-        json!({
+        let mut caps = json!({
             "tools": { "listChanged": false },
             "resources": { "subscribe": false, "listChanged": false },
-        })
+        });
+        if !self.prompts.is_empty() {
+            caps["prompts"] = json!({ "listChanged": false });
+        }
+        let prompt_ids = self.prompts.iter().flat_map(|p| p.args).any(|a| matches!(a.ty, ArgType::Id(_)));
+        let template_ids = resources::RESOURCES.iter().flat_map(|r| r.variables()).any(|v| IdKind::of(v).is_some());
+        if prompt_ids || template_ids {
+            caps["completions"] = json!({});
+        }
+        caps
     }
 
     /// One page, encoded once per version and page and then served from the cache.
@@ -194,6 +219,43 @@ impl Service for Pingera {
         }))
     }
 
+    fn list_prompts(&self, cursor: Option<&Value>, version: Version) -> Result<Value, RpcError> {
+        if let Some(c) = cursor.filter(|c| !c.is_null()) {
+            return Err(RpcError::invalid_params("invalid params: unknown cursor").with_data(json!({ "cursor": c })));
+        }
+        let prompts: Vec<Value> = self.prompts.iter().map(|p| p.to_json(version.has_structured_content())).collect();
+        Ok(json!({ "prompts": prompts }))
+    }
+
+    fn get_prompt(&self, name: &str, args: Map<String, Value>, _ex: Exchange) -> Result<Work, RpcError> {
+        let prompt = self.prompts.iter().find(|p| p.name == name).ok_or_else(|| {
+            let why = match prompts::find(name) {
+                Some(p) => {
+                    format!("prompt {name} needs tools this server or session does not offer: {}", p.tools.join(", "))
+                }
+                None => format!("unknown prompt: {name}"),
+            };
+            RpcError::invalid_params(format!("invalid params: {why}")).with_data(json!({ "prompt": name }))
+        })?;
+        let result = prompt.get(&args, &|t| self.selection.has(t))?;
+        Ok(Box::pin(async move { Ok(ResultBody::Json(result)) }))
+    }
+
+    fn complete(&self, ex: Exchange) -> Result<Work, RpcError> {
+        let (kind, prefix, page_id) = self.completion_target(&ex.params)?;
+        let Some(kind) = kind else {
+            let empty = json!({ "completion": { "values": [], "total": 0, "hasMore": false } });
+            return Ok(Box::pin(async move { Ok(ResultBody::Json(empty)) }));
+        };
+        let completer = Arc::clone(&self.completer);
+        Ok(self.blocking(ex, "completing".to_owned(), move |ctx, _| {
+            completer
+                .complete(ctx, kind, &prefix, page_id.as_deref())
+                .map(ResultBody::Json)
+                .map_err(|e| RpcError::internal(format!("completion failed: {e}")))
+        }))
+    }
+
     fn list_resources(&self, cursor: Option<&Value>, version: Version, templates: bool) -> Result<Value, RpcError> {
         if let Some(c) = cursor.filter(|c| !c.is_null()) {
             return Err(RpcError::invalid_params("invalid params: unknown cursor").with_data(json!({ "cursor": c })));
@@ -225,6 +287,58 @@ impl Service for Pingera {
                 Err(RpcError::internal(e.to_string()).with_data(json!({ "uri": uri })))
             }
         }))
+    }
+}
+
+impl Pingera {
+    /// What a `completion/complete` asks for: the id kind of the argument (`None`: not an id, nothing to offer),
+    /// the typed prefix, and the page id from the context (for incident ids). An unknown prompt or template, or an
+    /// argument it does not have, is -32602.
+    fn completion_target(
+        &self,
+        params: &Map<String, Value>,
+    ) -> Result<(Option<IdKind>, String, Option<String>), RpcError> {
+        let bad = |why: &str| RpcError::invalid_params(format!("invalid params: completion/complete {why}"));
+        let argument = params.get("argument").ok_or_else(|| bad("needs an argument object"))?;
+        let arg_name = argument.get("name").and_then(Value::as_str).ok_or_else(|| bad("needs argument.name"))?;
+        let prefix = argument.get("value").and_then(Value::as_str).ok_or_else(|| bad("needs argument.value"))?;
+        let reference = params.get("ref").ok_or_else(|| bad("needs a ref object"))?;
+        let kind = match reference.get("type").and_then(Value::as_str) {
+            Some("ref/prompt") => {
+                let name = reference.get("name").and_then(Value::as_str).unwrap_or_default();
+                let prompt = self.prompts.iter().find(|p| p.name == name).ok_or_else(|| {
+                    bad(&format!("refers to an unknown prompt {name:?}")).with_data(json!({ "prompt": name }))
+                })?;
+                let arg = prompt.args.iter().find(|a| a.name == arg_name).ok_or_else(|| {
+                    bad(&format!("names an argument {arg_name:?} that prompt {name} does not have"))
+                        .with_data(json!({ "argument": arg_name }))
+                })?;
+                match arg.ty {
+                    ArgType::Id(kind) => Some(kind),
+                    _ => None,
+                }
+            }
+            Some("ref/resource") => {
+                let uri = reference.get("uri").and_then(Value::as_str).unwrap_or_default();
+                let template =
+                    resources::RESOURCES.iter().find(|r| r.is_template() && r.uri == uri).ok_or_else(|| {
+                        bad(&format!("refers to an unknown resource template {uri:?}")).with_data(json!({ "uri": uri }))
+                    })?;
+                if !template.variables().any(|v| v == arg_name) {
+                    return Err(bad(&format!("names a variable {arg_name:?} that {uri} does not have"))
+                        .with_data(json!({ "argument": arg_name })));
+                }
+                IdKind::of(arg_name)
+            }
+            _ => return Err(bad("needs ref.type ref/prompt or ref/resource")),
+        };
+        let page_id = params
+            .get("context")
+            .and_then(|c| c.get("arguments"))
+            .and_then(|a| a.get("page_id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        Ok((kind, prefix.to_owned(), page_id))
     }
 }
 
