@@ -324,7 +324,7 @@ fn check(ty: ArgType, v: &str) -> Result<(), String> {
         ArgType::Id(_) if v.is_empty() || v.len() > 100 || v.chars().any(|c| c.is_whitespace() || c.is_control()) => {
             Err("must be an id: 1 to 100 characters without spaces".to_owned())
         }
-        ArgType::Date if !is_iso_date(v) => {
+        ArgType::Date if !crate::tools::is_iso_date(v) => {
             Err("must be an ISO 8601 date or date-time such as 2026-11-01 or 2026-11-01T00:00:00Z".to_owned())
         }
         ArgType::Text(max) if v.trim().is_empty() || v.chars().count() > max => {
@@ -332,21 +332,6 @@ fn check(ty: ArgType, v: &str) -> Result<(), String> {
         }
         _ => Ok(()),
     }
-}
-
-/// `YYYY-MM-DD`, optionally followed by `T` and a time of at most 40 characters of digits, `:`, `.`, `+`, `-`, `Z`.
-fn is_iso_date(v: &str) -> bool {
-    let b = v.as_bytes();
-    let date_ok = b.len() >= 10
-        && b[..10].iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
-        && (1..=12).contains(&v[5..7].parse::<u8>().unwrap_or(0))
-        && (1..=31).contains(&v[8..10].parse::<u8>().unwrap_or(0));
-    let rest = &v[10.min(v.len())..];
-    date_ok
-        && (rest.is_empty()
-            || (rest.starts_with('T')
-                && rest.len() <= 40
-                && rest[1..].bytes().all(|c| c.is_ascii_digit() || b":.+-Z".contains(&c))))
 }
 
 /// The prompt of that name.

@@ -24,11 +24,14 @@ use crate::tools::{self, ToolCtx, ToolError, ToolSpec};
 
 /// The text a model reads once, at initialize, on how to use this server.
 pub const INSTRUCTIONS: &str = "Tools for the Pingera monitoring service (status pages, components, checks, \
-alerts, heartbeats, incidents). Ids are opaque strings: get them from the list_* tools (list_pages for page_id, \
-list_checks for check_id, and so on) before calling get_* or write tools. List tools are paged with page (from 1) \
-and page_size/per_page (1-100). Every result is the Pingera API's JSON. When a call fails, the result is marked as \
-an error and says why (HTTP status, the API's message, field errors); run test_pingera_connection if calls fail \
-with connection or credential errors. Write tools exist only when the server runs with PINGERA_MODE=read_write.";
+alerts, heartbeats, incidents). Ids are opaque strings from the list tools: page_id from list_pages, component_id \
+from list_components, check_id from list_checks, group_id from list_check_groups (a component's group_id from \
+list_component_groups), secret_id from list_secrets, heartbeat_id from list_heartbeats, incident_id from \
+list_incidents. List tools page with page (from 1) and page_size or per_page (1-100); a result that holds only \
+part of the list says how to get the next page. Results are the Pingera API's JSON without null fields. A failed \
+call is marked as an error and says why (HTTP status, the API's message, field errors); run \
+test_pingera_connection when calls fail with connection or credential errors. Write tools exist only with \
+PINGERA_MODE=read_write.";
 
 /// The logger name of this service's log notifications.
 const LOGGER: &str = "pingera-mcp";
@@ -407,11 +410,7 @@ fn call_result(outcome: Result<Value, ToolError>, version: Version) -> ResultBod
 
 /// A tool as `tools/list` shows it to the negotiated version.
 fn tool_json(t: &ToolSpec, version: Version) -> Value {
-    let mut v = json!({
-        "name": t.name,
-        "description": t.description,
-        "inputSchema": t.input_schema(),
-    });
+    let mut v = t.model_facing();
     if version.has_structured_content() {
         v["title"] = json!(t.title);
         if let Some(schema) = t.output_schema {

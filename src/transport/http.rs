@@ -300,6 +300,7 @@ impl HttpServer {
     /// Reserves room for a new session; `None` when the configured maximum is reached.
     /// The server a new session or stateless request uses: the shared one, or one whose service offers only the
     /// toolsets of the client's `X-MCP-Toolsets` header (a narrowing; an unknown name is 400 with the valid ones).
+    #[allow(clippy::result_large_err)]
     fn server_for(&self, headers: &HeaderMap) -> Result<Arc<Server>, Reply> {
         let Some(v) = headers.get(TOOLSETS_HEADER) else { return Ok(Arc::clone(&self.server)) };
         match self.server.service.narrowed(v.to_str().unwrap_or("\u{fffd}")) {
