@@ -162,6 +162,8 @@ pub struct Config {
     pub show_secret_values: bool,
     /// Which toolsets and tools to offer (before the mode, which wins).
     pub tool_filter: ToolFilter,
+    /// The largest tool result (text plus structured content), in bytes.
+    pub max_result_bytes: usize,
     /// How long an id list read for completion is reused for the same credential.
     pub completion_cache_ttl: Duration,
     /// The most id lists the completion cache holds.
@@ -247,6 +249,7 @@ const SETTINGS: &[Setting] = &[
     Setting { key: "toolsets", flag: "--toolsets", var: "PINGERA_TOOLSETS", alias: None, help: "comma-separated toolsets to offer, or all (default all; see TOOLSETS below)", boolean: false },
     Setting { key: "tools", flag: "--tools", var: "PINGERA_TOOLS", alias: None, help: "comma-separated single tools to offer besides the toolsets (default none)", boolean: false },
     Setting { key: "exclude_tools", flag: "--exclude-tools", var: "PINGERA_EXCLUDE_TOOLS", alias: None, help: "comma-separated tools never to offer; wins over --toolsets and --tools (default none)", boolean: false },
+    Setting { key: "max_result", flag: "--max-result-bytes", var: "PINGERA_MAX_RESULT_BYTES", alias: None, help: "largest tool result (text plus structured content) in bytes; longer lists are cut with a next-page hint, 4096-10485760 (default 100000)", boolean: false },
     Setting { key: "completion_ttl", flag: "--completion-cache-secs", var: "PINGERA_COMPLETION_CACHE_SECS", alias: None, help: "seconds an id list read for completion/complete is reused for the same credential, 0-3600 (default 30)", boolean: false },
     Setting { key: "completion_entries", flag: "--completion-cache-entries", var: "PINGERA_COMPLETION_CACHE_ENTRIES", alias: None, help: "most id lists the completion cache holds, 0-100000 (default 1000)", boolean: false },
     Setting { key: "show_secrets", flag: "--show-secret-values", var: "PINGERA_SHOW_SECRET_VALUES", alias: None, help: "show secret values in tool results instead of redacting them (true/false, default false)", boolean: true },
@@ -368,6 +371,8 @@ impl Config {
                 Some((name, v)) => toolsets::parse_tools(&v).map_err(|e| invalid(name, v, &valid_names(&e)))?,
             },
         };
+        let max_result_bytes =
+            parse_int(get("max_result"), 100_000, 4096, 10 << 20, "a number of bytes from 4096 to 10485760")? as usize;
         let completion_cache_ttl = parse_secs(get("completion_ttl"), 30, 0.0, 3600.0)?;
         let completion_cache_entries =
             parse_int(get("completion_entries"), 1000, 0, 100_000, "an integer from 0 to 100000")? as usize;
@@ -407,6 +412,7 @@ impl Config {
                 shutdown_timeout,
                 show_secret_values,
                 tool_filter,
+                max_result_bytes,
                 completion_cache_ttl,
                 completion_cache_entries,
                 http_max_sessions,

@@ -20,7 +20,7 @@ use crate::prompts::{self, ArgType, IdKind, PromptSpec};
 use crate::protocol::{LogLevel, Version};
 use crate::resources;
 use crate::tools::toolsets::{self, Selection};
-use crate::tools::{self, ToolCtx, ToolError, ToolSpec};
+use crate::tools::{self, bound, ToolCtx, ToolError, ToolSpec};
 
 /// The text a model reads once, at initialize, on how to use this server.
 pub const INSTRUCTIONS: &str = "Tools for the Pingera monitoring service (status pages, components, checks, \
@@ -213,12 +213,13 @@ impl Service for Pingera {
             }
         };
         let version = ex.version;
+        let max_result_bytes = self.config.max_result_bytes;
         Ok(self.blocking(ex, format!("calling {}", spec.name), move |ctx, ex| {
             let outcome = spec.call(ctx, &args);
             if let Err(e) = &outcome {
                 ex.log(LogLevel::Error, LOGGER, json!(format!("{}: {e}", spec.name)));
             }
-            Ok(call_result(outcome, version))
+            Ok(call_result(spec, &args, outcome, version, max_result_bytes))
         }))
     }
 
@@ -375,32 +376,45 @@ impl Observer for Events<'_> {
     }
 }
 
-/// A tool's outcome as a `CallToolResult` of the negotiated version. A success is encoded once: the API's JSON is
-/// both the text block (as an escaped string) and, from 2025-06-18, `structuredContent` (the same bytes), instead
-/// of serialising the value a second time.
-fn call_result(outcome: Result<Value, ToolError>, version: Version) -> ResultBody {
-    let (text, is_object) = match outcome {
-        Ok(value) => (serde_json::to_string(&value).expect("a JSON value always serialises"), value.is_object()),
+/// A tool's outcome as a `CallToolResult` of the negotiated version. A success is bounded and compacted first
+/// ([`bound::fit`]): the text block is the compact JSON the model reads (and, when a list was cut, a second text
+/// block says how to get the rest); from 2025-06-18 `structuredContent` carries the API's records as the output
+/// schema promises. Both are encoded by hand around text that is already JSON, so no value is serialised twice.
+fn call_result(
+    spec: &ToolSpec,
+    args: &Map<String, Value>,
+    outcome: Result<Value, ToolError>,
+    version: Version,
+    max_bytes: usize,
+) -> ResultBody {
+    let bounded = match outcome.and_then(|value| bound::fit(spec, args, value, max_bytes)) {
+        Ok(b) => b,
         Err(e) => {
             return ResultBody::Json(json!({ "content": [{ "type": "text", "text": e.to_string() }], "isError": true }))
         }
     };
-    let escaped = serde_json::to_string(&text).expect("a string always serialises");
-    let mut out = String::with_capacity(escaped.len() + text.len() + 96);
+    let structured = serde_json::to_string(&bounded.structured).expect("a JSON value always serialises");
+    let escaped = serde_json::to_string(&bounded.text).expect("a string always serialises");
+    let mut out = String::with_capacity(escaped.len() + structured.len() + 128);
     out.push_str(r#"{"content":[{"type":"text","text":"#);
     out.push_str(&escaped);
-    out.push_str(r#"}],"isError":false"#);
+    out.push('}');
+    if let Some(note) = &bounded.note {
+        out.push(',');
+        out.push_str(&bound::note_block(note).to_string());
+    }
+    out.push_str(r#"],"isError":false"#);
     if version.is_modern() {
         out.push_str(r#","resultType":"complete""#);
     }
     if version.has_structured_content() {
         // structuredContent must be an object before 2026-07-28; other values are wrapped, in both eras alike.
         out.push_str(r#","structuredContent":"#);
-        if is_object {
-            out.push_str(&text);
+        if bounded.structured.is_object() {
+            out.push_str(&structured);
         } else {
             out.push_str(r#"{"result":"#);
-            out.push_str(&text);
+            out.push_str(&structured);
             out.push('}');
         }
     }

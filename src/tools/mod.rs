@@ -8,6 +8,7 @@
 //! tool's output schema, so no tool can leak a secret or break its promise by forgetting a step. Nothing here does
 //! I/O except through [`ApiClient`].
 
+pub mod bound;
 pub mod custom;
 pub mod scripts;
 pub mod shape;
