@@ -4,6 +4,7 @@
 
 mod clients;
 mod conformance;
+mod context;
 mod fixture_server;
 mod http;
 mod props;

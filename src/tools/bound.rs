@@ -155,9 +155,8 @@ fn next_page_note(spec: &ToolSpec, args: &Map<String, Value>, fits: usize, held:
     let size = present(args, size_param).and_then(Value::as_u64).unwrap_or(held as u64).max(1);
     let (next_page, next_size) = next_page(page, size, fits as u64);
     format!(
-        "{head} The next item is the first of {}: call {} again with the same arguments but page {next_page} and \
-         {size_param} {next_size}.",
-        if next_size == 1 { "that page".to_owned() } else { format!("that page of {next_size}") },
+        "{head} To continue, call {} again with the same arguments but page {next_page} and {size_param} \
+         {next_size}: that page starts with the first item left out.",
         spec.name
     )
 }
