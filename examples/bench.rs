@@ -1749,6 +1749,7 @@ mod context {
 
     /// The toolsets measured one by one (`PINGERA_TOOLSETS`), then the two modes with every tool.
     const TOOLSETS: &[&str] = &[
+        "connection",
         "pages",
         "components",
         "checks",
