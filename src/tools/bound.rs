@@ -85,13 +85,12 @@ pub fn fit(spec: &ToolSpec, args: &Map<String, Value>, value: Value, max_bytes: 
         ))
     };
     let total = text.len() + structured_len;
-    let Some((items, envelope)) = split_list(value) else { return Err(too_big(total)) };
+    let Some(split) = Split::of(value) else { return Err(too_big(total)) };
     // Each item costs its compact text, its structured text and two separators; the envelope (pagination and the
     // like, twice) and the note come on top.
-    let overhead = 2 * to_text(&envelope).len() + 512;
-    let mut used = overhead;
+    let mut used = 2 * split.envelope_len() + 512;
     let mut fits = 0;
-    for item in &items {
+    for item in &split.items {
         let cost = to_text(&compact(item)).len() + to_text(item).len() + 2;
         if used + cost > max_bytes {
             break;
@@ -102,42 +101,47 @@ pub fn fit(spec: &ToolSpec, args: &Map<String, Value>, value: Value, max_bytes: 
     if fits == 0 {
         return Err(too_big(total));
     }
-    let held = items.len();
-    let kept: Vec<Value> = items.into_iter().take(fits).collect();
-    let structured = join_list(envelope, kept);
+    let held = split.items.len();
+    let structured = split.join(fits);
     let note = Some(next_page_note(spec, args, fits, held, max_bytes));
     Ok(Bounded { text: to_text(&compact(&structured)), structured, note })
 }
 
-/// The list of a reply and the rest of it: a bare array (envelope `Null`), or the first array field of an object
-/// (envelope: the object without it, with the field name kept under a private key for [`join_list`]).
-fn split_list(value: Value) -> Option<(Vec<Value>, Value)> {
-    match value {
-        Value::Array(items) => Some((items, Value::Null)),
-        Value::Object(mut map) => {
-            let key = map.iter().find(|(_, v)| v.is_array()).map(|(k, _)| k.clone())?;
-            let Some(Value::Array(items)) = map.remove(&key) else { return None };
-            map.insert(LIST_KEY.to_owned(), Value::String(key));
-            Some((items, Value::Object(map)))
-        }
-        _ => None,
-    }
+/// A reply split into its list and the rest: a bare array (`envelope: None`), or the first array field `key` of an
+/// object (`envelope`: the object without it).
+struct Split {
+    items: Vec<Value>,
+    envelope: Option<(Map<String, Value>, String)>,
 }
 
-/// The private key under which [`split_list`] remembers the list's field name.
-const LIST_KEY: &str = "\u{0}list";
-
-fn join_list(envelope: Value, items: Vec<Value>) -> Value {
-    match envelope {
-        Value::Object(mut map) => {
-            let key = match map.remove(LIST_KEY) {
-                Some(Value::String(k)) => k,
-                _ => "result".to_owned(),
-            };
-            map.insert(key, Value::Array(items));
-            Value::Object(map)
+impl Split {
+    fn of(value: Value) -> Option<Split> {
+        match value {
+            Value::Array(items) => Some(Split { items, envelope: None }),
+            Value::Object(mut map) => {
+                let key = map.iter().find(|(_, v)| v.is_array()).map(|(k, _)| k.clone())?;
+                let Some(Value::Array(items)) = map.remove(&key) else { return None };
+                Some(Split { items, envelope: Some((map, key)) })
+            }
+            _ => None,
         }
-        _ => Value::Array(items),
+    }
+
+    /// The encoded size of everything but the list.
+    fn envelope_len(&self) -> usize {
+        self.envelope.as_ref().map_or(0, |(map, key)| to_text(&Value::Object(map.clone())).len() + key.len() + 4)
+    }
+
+    /// The reply again, with only the first `n` items.
+    fn join(self, n: usize) -> Value {
+        let items = Value::Array(self.items.into_iter().take(n).collect());
+        match self.envelope {
+            Some((mut map, key)) => {
+                map.insert(key, items);
+                Value::Object(map)
+            }
+            None => items,
+        }
     }
 }
 
