@@ -297,7 +297,6 @@ impl HttpServer {
         self.lock_sessions().get(id).filter(|s| s.kind == kind).cloned()
     }
 
-    /// Reserves room for a new session; `None` when the configured maximum is reached.
     /// The server a new session or stateless request uses: the shared one, or one whose service offers only the
     /// toolsets of the client's `X-MCP-Toolsets` header (a narrowing; an unknown name is 400 with the valid ones).
     #[allow(clippy::result_large_err)]
@@ -309,6 +308,7 @@ impl HttpServer {
         }
     }
 
+    /// Reserves room for a new session of `server`; `None` when the configured maximum is reached.
     fn new_session(&self, kind: Kind, server: Arc<Server>) -> Option<(String, Arc<HttpSession>)> {
         if self.lock_sessions().len() >= self.config().http_max_sessions {
             return None;
