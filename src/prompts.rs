@@ -66,9 +66,9 @@ pub struct Rendering<'a> {
 }
 
 impl Rendering<'_> {
-    /// The argument's value, if given.
+    /// The argument's value, if given (an empty string counts as not given).
     fn get(&self, name: &str) -> Option<&str> {
-        self.args.get(name).and_then(Value::as_str)
+        self.args.get(name).and_then(Value::as_str).filter(|v| !v.is_empty())
     }
 
     /// Whether the session offers the tool.
@@ -298,7 +298,8 @@ impl PromptSpec {
             return Err(bad(key, format!("unknown argument; accepted: {accepted}")));
         }
         for a in self.args {
-            match args.get(a.name) {
+            // Clients such as the Inspector send "" for an argument left blank: that is an argument not given.
+            match args.get(a.name).filter(|v| v.as_str() != Some("")) {
                 None | Some(Value::Null) if a.required => return Err(bad(a.name, "missing".to_owned())),
                 None | Some(Value::Null) => {}
                 Some(Value::String(v)) => check(a.ty, v).map_err(|why| bad(a.name, why))?,
@@ -399,7 +400,8 @@ mod tests {
             ("investigate_check", json!({"check_id": 7}), "check_id", "a string"),
             ("status_overview", json!({"page_id": "p"}), "page_id", "unknown argument"),
             ("uptime_report", json!({"from_date": "2026-13-01"}), "from_date", "ISO 8601"),
-            ("draft_incident", json!({"page_id": "p", "summary": ""}), "summary", "text"),
+            ("draft_incident", json!({"page_id": "p", "summary": "  "}), "summary", "text"),
+            ("investigate_check", json!({"check_id": ""}), "check_id", "missing"),
         ];
         for (prompt, a, arg, why) in cases {
             let e = find(prompt).unwrap().get(&args(a), &|_| true).unwrap_err();
