@@ -434,3 +434,28 @@ fn completion_never_serves_one_credentials_list_to_another() {
     assert_eq!(auths, [Some("key-one".to_owned()), Some("key-two".to_owned())], "each credential reads its own list");
     assert!(!s.proc.stderr().contains("key-one"), "no credential in the logs");
 }
+
+#[test]
+fn the_2024_11_05_sse_transport_narrows_with_the_header_on_its_stream() {
+    use crate::support::http::request;
+    let d = double();
+    let s = HttpProc::start(&[("PINGERA_BASE_URL", &d.base_url()), ("PINGERA_API_KEY", "k")]);
+    let headers = [("Accept", "text/event-stream"), ("X-MCP-Toolsets", "check_groups")];
+    let mut stream = request(s.addr, "GET", "/sse", &headers, b"");
+    assert_eq!(stream.status, 200);
+    let (_, endpoint) = stream.next_event().unwrap();
+    let ct = [("Content-Type", "application/json")];
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2024-11-05",
+                      "capabilities": {}, "clientInfo": {"name": "old", "version": "1"}}});
+    assert_eq!(request(s.addr, "POST", &endpoint, &ct, init.to_string().as_bytes()).status, 202);
+    stream.next_event().unwrap();
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+    assert_eq!(request(s.addr, "POST", &endpoint, &ct, list.to_string().as_bytes()).status, 202);
+    let (_, data) = stream.next_event().unwrap();
+    let reply: Value = serde_json::from_str(&data).unwrap();
+    let names: Vec<&str> =
+        reply["result"]["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["list_check_groups", "get_check_group_details", "get_checks_in_group"]);
+    let bad = [("Accept", "text/event-stream"), ("X-MCP-Toolsets", "nope")];
+    assert_eq!(request(s.addr, "GET", "/sse", &bad, b"").status, 400);
+}
