@@ -176,6 +176,15 @@ fn main() -> ExitCode {
             None => ExitCode::from(2),
         };
     }
+    if args.first().map(String::as_str) == Some("context") {
+        return match context::run(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("bench context: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let opts = match parse_opts(&args) {
         Ok(o) => o,
         Err(e) if e.is_empty() => {
@@ -1747,4 +1756,128 @@ fn svg(title: &str, lat: &[Group<'_>], tput: &[Group<'_>]) -> String {
     );
     out.push('\n');
     out
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Context cost
+
+/// `bench context`: what the server costs the model's context, measured on the wire of the real binary over stdio:
+/// the model-facing part of `tools/list` (each tool's name, description and `inputSchema` as compact JSON) per
+/// configuration, and the bytes per item of the main list tools' results against the API double's seed data.
+/// Tokens are estimated as bytes / 4, the usual figure for English text and JSON.
+mod context {
+    use super::*;
+    use serde_json::{json, Value};
+
+    /// The toolsets measured one by one (`PINGERA_TOOLSETS`), then the two modes with every tool.
+    const TOOLSETS: &[&str] = &[
+        "connection",
+        "pages",
+        "components",
+        "checks",
+        "check_results",
+        "on_demand",
+        "check_groups",
+        "secrets",
+        "alerts",
+        "heartbeats",
+        "incidents",
+        "scripts",
+    ];
+
+    fn ours(bin: &Path, api: &str, mode: &str, toolsets: Option<&str>) -> Command {
+        let mut c = Command::new(bin);
+        clean_env(&mut c).env("PINGERA_BASE_URL", api).env("PINGERA_API_KEY", API_KEY).env("PINGERA_MODE", mode);
+        if let Some(t) = toolsets {
+            c.env("PINGERA_TOOLSETS", t);
+        }
+        c
+    }
+
+    fn rpc(peer: &mut StdioPeer, id: u64, method: &str, params: Value) -> io::Result<Value> {
+        let msg = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string();
+        peer.rpc(&msg)?;
+        let v: Value = serde_json::from_str(peer.line.trim_end()).map_err(io::Error::other)?;
+        Ok(v["result"].clone())
+    }
+
+    /// The model-facing bytes and the number of tools of one configuration.
+    fn definitions(cmd: Command) -> io::Result<(usize, usize)> {
+        let mut peer = StdioPeer::spawn(cmd)?;
+        peer.handshake()?;
+        let (mut bytes, mut count, mut cursor) = (0, 0, Value::Null);
+        for id in 1..=100 {
+            let params = if cursor.is_null() { json!({}) } else { json!({ "cursor": cursor }) };
+            let result = rpc(&mut peer, id, "tools/list", params)?;
+            for t in result["tools"].as_array().into_iter().flatten() {
+                let facing =
+                    json!({"name": t["name"], "description": t["description"], "inputSchema": t["inputSchema"]});
+                bytes += facing.to_string().len();
+                count += 1;
+            }
+            cursor = result.get("nextCursor").cloned().unwrap_or(Value::Null);
+            if cursor.is_null() {
+                break;
+            }
+        }
+        Ok((bytes, count))
+    }
+
+    /// The items of a list result: the first array in its structured content.
+    fn items(structured: &Value) -> usize {
+        structured.as_object().and_then(|m| m.values().find_map(Value::as_array)).map_or(0, Vec::len)
+    }
+
+    pub fn run(args: &[String]) -> io::Result<()> {
+        let mut ours_bin = PathBuf::from("target/release/pingera-mcp");
+        let mut double = PathBuf::from("target/release/pingera-api-double");
+        let mut it = args.iter();
+        while let Some(flag) = it.next() {
+            match (flag.as_str(), it.next()) {
+                ("--ours", Some(v)) => ours_bin = v.into(),
+                ("--double", Some(v)) => double = v.into(),
+                _ => {
+                    return Err(io::Error::other(format!(
+                        "usage: bench context [--ours PATH] [--double PATH]; got {flag}"
+                    )))
+                }
+            }
+        }
+        let (_double, _pipe, api_port) = start_double(&double)?;
+        let api = format!("http://127.0.0.1:{api_port}");
+
+        println!("Model-facing tool definitions (name + description + inputSchema, compact JSON; tokens ~ bytes/4)\n");
+        println!("| configuration | tools | bytes | ~tokens |");
+        println!("|---|---:|---:|---:|");
+        let mut rows: Vec<(String, Command)> = TOOLSETS
+            .iter()
+            .map(|t| (format!("toolset {t} (read_write)"), ours(&ours_bin, &api, "read_write", Some(t))))
+            .collect();
+        rows.push(("read_only (default)".into(), ours(&ours_bin, &api, "read_only", None)));
+        rows.push(("read_write".into(), ours(&ours_bin, &api, "read_write", None)));
+        for (name, cmd) in rows {
+            let (bytes, count) = definitions(cmd)?;
+            println!("| {name} | {count} | {bytes} | {} |", bytes.div_ceil(4));
+        }
+
+        println!("\nTool results against the API double's seed data (bytes per item)\n");
+        println!("| tool | items | text bytes/item | structuredContent bytes/item |");
+        println!("|---|---:|---:|---:|");
+        let mut peer = StdioPeer::spawn(ours(&ours_bin, &api, "read_only", None))?;
+        peer.handshake()?;
+        let calls = [
+            ("list_checks", json!({"page_size": 100})),
+            ("list_pages", json!({})),
+            ("list_incidents", json!({"page_id": "pgmain000001"})),
+            ("get_check_results", json!({"check_id": "chkweb000001", "page_size": 100})),
+        ];
+        for (i, (tool, args)) in calls.into_iter().enumerate() {
+            let result = rpc(&mut peer, 10 + i as u64, "tools/call", json!({"name": tool, "arguments": args}))?;
+            let text = result["content"][0]["text"].as_str().unwrap_or_default().len();
+            let structured = result["structuredContent"].to_string().len();
+            let n = items(&result["structuredContent"]).max(1);
+            println!("| {tool} | {n} | {} | {} |", text / n, structured / n);
+        }
+        Ok(())
+    }
 }

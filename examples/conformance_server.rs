@@ -779,13 +779,15 @@ impl Service for Fixtures {
     }
 
     /// Completes `arg1` of `test_prompt_with_arguments` (and any other argument) from a fixed word list.
-    fn complete(&self, params: &Map<String, Value>) -> Result<Value, RpcError> {
-        let prefix = params.get("argument").and_then(|a| a.get("value")).and_then(Value::as_str).ok_or_else(|| {
-            RpcError::invalid_params("invalid params: completion/complete needs argument.value as a string")
-        })?;
+    fn complete(&self, ex: Exchange) -> Result<Work, RpcError> {
+        let prefix =
+            ex.params.get("argument").and_then(|a| a.get("value")).and_then(Value::as_str).ok_or_else(|| {
+                RpcError::invalid_params("invalid params: completion/complete needs argument.value as a string")
+            })?;
         let values: Vec<&str> =
             ["paris", "park", "party", "test", "testing"].into_iter().filter(|w| w.starts_with(prefix)).collect();
-        Ok(json!({ "completion": { "values": values, "total": values.len(), "hasMore": false } }))
+        let result = json!({ "completion": { "values": values, "total": values.len(), "hasMore": false } });
+        Ok(Box::pin(async move { Ok(ResultBody::Json(result)) }))
     }
 }
 

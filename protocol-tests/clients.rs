@@ -232,7 +232,16 @@ fn assert_summary(summary: &Value, version: &str, what: &str) {
         "{what}: text lacks {SEED_PAGE}: {summary}"
     );
     assert_eq!(summary["structured"]["pages"][0]["id"], SEED_PAGE, "{what}: {summary}");
+    let prompts: Vec<&str> = summary["prompts"].as_array().expect("prompts").iter().filter_map(Value::as_str).collect();
+    assert_eq!(prompts, PROMPTS, "{what}: {summary}");
+    assert!(
+        summary["prompt_text"].as_str().is_some_and(|t| t.contains("chkweb000001") && t.contains("get_check_results")),
+        "{what}: investigate_check was not rendered: {summary}"
+    );
 }
+
+/// The workflow prompts a read-only server offers.
+const PROMPTS: [&str; 4] = ["status_overview", "investigate_check", "draft_incident", "uptime_report"];
 
 /// Over Streamable HTTP a handshake-era client must have used (and ended) a session; the stateless era has none.
 fn assert_session(summary: &Value, what: &str) {
@@ -447,7 +456,7 @@ fn ts_sdk_v2_client_auto_mode_over_streamable_http() {
 
 // ---------------------------------------------------------------------------------------------------------------
 // MCP Inspector CLI (@modelcontextprotocol/inspector 2.12.0, `--cli`, legacy era, `--format json`): one run per
-// method, so `tools/list` and `tools/call list_pages` are two runs. Its HOME is a scratch folder so that it does
+// method, so `tools/list`, `tools/call list_pages`, `prompts/list` and `prompts/get` are four runs. Its HOME is a scratch folder so that it does
 // not write into the developer's (one per test, as tests run in parallel).
 
 fn inspector(target: &[&str], method: &[&str], what: &str) -> Value {
@@ -481,6 +490,19 @@ fn inspector_lists_and_calls(target: &[&str], what: &str) {
     assert_ne!(result["isError"], true, "{what}: list_pages failed: {called}");
     assert!(result["content"][0]["text"].as_str().is_some_and(|t| t.contains(SEED_PAGE)), "{what}: {called}");
     assert_eq!(result["structuredContent"]["pages"][0]["id"], SEED_PAGE, "{what}: {called}");
+    let listed = inspector(target, &["--method", "prompts/list"], what);
+    let prompts: Vec<&str> = listed["result"]["prompts"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|p| p["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(prompts, PROMPTS, "{what}: {listed}");
+    let got = inspector(
+        target,
+        &["--method", "prompts/get", "--prompt-name", "investigate_check", "--prompt-args", "check_id=chkweb000001"],
+        what,
+    );
+    let text = got["result"]["messages"][0]["content"]["text"].as_str().unwrap_or_default();
+    assert!(text.contains("chkweb000001") && text.contains("get_check_statistics"), "{what}: {got}");
 }
 
 #[test]

@@ -7,6 +7,7 @@
 mod clients;
 #[cfg(feature = "external-tests")]
 mod conformance;
+mod context;
 mod fixture_server;
 mod http;
 mod props;

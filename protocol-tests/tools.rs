@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use pingera_api_double::{self as seed, ApiDouble, DoubleOptions, RecordedRequest};
+use pingera_mcp_server::tools::bound::compact;
 use pingera_mcp_server::tools::{REDACTED, TOOLS};
 use serde_json::{json, Value};
 
@@ -207,8 +208,10 @@ impl Session {
         let parsed: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{tool}: text is not JSON ({e})"));
         let structured = result["structuredContent"].clone();
         assert!(structured.is_object(), "{tool}: structuredContent is an object: {result}");
-        let expected = if parsed.is_object() { parsed } else { json!({ "result": parsed }) };
-        assert_eq!(structured, expected, "{tool}: structuredContent and text agree");
+        // The text is the compact form of the structured records: the same data without nulls and nested copies.
+        let unwrapped = if parsed.is_object() { structured.clone() } else { structured["result"].clone() };
+        assert_eq!(parsed, compact(&unwrapped), "{tool}: the text is the compact form of structuredContent");
+        assert!(!text.contains(":null"), "{tool}: the text has no null fields: {text}");
         if let Some(schema) = self.output_schemas.get(tool) {
             if let Err(e) = validate(schema, &structured, "$") {
                 panic!("{tool}: structuredContent does not match its outputSchema: {e}\n{structured}");

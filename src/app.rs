@@ -13,15 +13,18 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
+use crate::completion::Completer;
 use crate::config::{Config, Credential, Secret};
 use crate::jsonrpc::RpcError;
 use crate::lock;
 use crate::pingera::{ApiClient, ApiError, ApiEvent, Method, Observer};
+use crate::prompts::{self, ArgType, IdKind, PromptSpec};
 use crate::protocol::{LogLevel, Version};
 use crate::resources;
 use crate::service::{not_found, Authorization, Exchange, Identity, ResultBody, Service, Work};
 use crate::session::Server;
-use crate::tools::{self, ToolCtx, ToolError, ToolSpec};
+use crate::tools::toolsets::{self, Selection};
+use crate::tools::{self, bound, ToolCtx, ToolError, ToolSpec};
 use crate::transport::http::HttpOptions;
 
 /// The protocol core serving the Pingera service of the configuration.
@@ -49,11 +52,14 @@ pub fn http_options(config: &Config) -> HttpOptions {
 
 /// The text a model reads once, at initialize, on how to use this server.
 pub const INSTRUCTIONS: &str = "Tools for the Pingera monitoring service (status pages, components, checks, \
-alerts, heartbeats, incidents). Ids are opaque strings: get them from the list_* tools (list_pages for page_id, \
-list_checks for check_id, and so on) before calling get_* or write tools. List tools are paged with page (from 1) \
-and page_size/per_page (1-100). Every result is the Pingera API's JSON. When a call fails, the result is marked as \
-an error and says why (HTTP status, the API's message, field errors); run test_pingera_connection if calls fail \
-with connection or credential errors. Write tools exist only when the server runs with PINGERA_MODE=read_write.";
+alerts, heartbeats, incidents). Ids are opaque strings from the list tools: page_id from list_pages, component_id \
+from list_components, check_id from list_checks, group_id from list_check_groups (a component's group_id from \
+list_component_groups), secret_id from list_secrets, heartbeat_id from list_heartbeats, incident_id from \
+list_incidents. List tools page with page (from 1) and page_size or per_page (1-100); a result that holds only \
+part of the list says how to get the next page. Results are the Pingera API's JSON without null fields. A failed \
+call is marked as an error and says why (HTTP status, the API's message, field errors); run \
+test_pingera_connection when calls fail with connection or credential errors. Write tools exist only with \
+PINGERA_MODE=read_write.";
 
 /// The logger name of this service's log notifications.
 const LOGGER: &str = "pingera-mcp";
@@ -64,17 +70,31 @@ pub struct Pingera {
     identity: Identity,
     /// The API client (shared agent, no credential inside).
     api: ApiClient,
-    /// The tools offered in the configured mode, in table order.
-    tools: Vec<&'static ToolSpec>,
+    /// The tools offered (configured toolsets and mode, perhaps narrowed for a session), in table order.
+    selection: Selection,
     /// Encoded `tools/list` pages by (version, offset), built on first use.
     pages: Mutex<HashMap<(Version, usize), Arc<str>>>,
+    /// The prompts whose tools are all offered, in list order.
+    prompts: Vec<&'static PromptSpec>,
+    /// Id completion, shared by every session's narrowing of this service.
+    completer: Arc<Completer>,
 }
 
 impl Pingera {
     /// The service for the configuration.
     pub fn new(config: Arc<Config>) -> Pingera {
-        let tools = tools::TOOLS.iter().filter(|t| t.offered_in(config.mode)).collect();
+        let selection = config.tool_filter.select(config.mode);
+        let api = ApiClient::new(&config);
+        let completer = Arc::new(Completer::new(config.completion_cache_ttl, config.completion_cache_entries));
+        Pingera::with_selection(config, api, completer, selection)
+    }
+
+    /// The service for the configuration with the given tools, sharing `api` and `completer`.
+    fn with_selection(config: Arc<Config>, api: ApiClient, completer: Arc<Completer>, selection: Selection) -> Pingera {
+        let prompts = prompts::PROMPTS.iter().filter(|p| p.offered_with(&|t| selection.has(t))).collect();
         Pingera {
+            prompts,
+            completer,
             identity: Identity {
                 name: config.server_name.clone(),
                 version: env!("CARGO_PKG_VERSION"),
@@ -83,16 +103,21 @@ impl Pingera {
                 website_url: Some("https://pingera.ru"),
                 instructions: INSTRUCTIONS,
             },
-            api: ApiClient::new(&config),
+            api,
             config,
-            tools,
+            selection,
             pages: Mutex::new(HashMap::new()),
         }
     }
 
     /// The tools offered.
     pub fn tools(&self) -> &[&'static ToolSpec] {
-        &self.tools
+        self.selection.tools()
+    }
+
+    /// The tools offered, by toolset.
+    pub fn selection(&self) -> &Selection {
+        &self.selection
     }
 
     /// The API client.
@@ -140,29 +165,55 @@ impl Service for Pingera {
         &self.identity
     }
 
-    /// A fixed tool list and fixed resources without subscriptions, the same in both eras.
+    /// The same service offering only the tools of the given toolsets that it offers already.
+    fn narrowed(&self, toolsets: &str) -> Result<Arc<dyn Service>, RpcError> {
+        let sets = toolsets::parse_toolsets(toolsets).map_err(|e| {
+            RpcError::invalid_params(format!("invalid X-MCP-Toolsets header: {e}"))
+                .with_data(json!({ "header": "X-MCP-Toolsets" }))
+        })?;
+        let selection = self.selection.narrowed(&sets);
+        Ok(Arc::new(Pingera::with_selection(
+            Arc::clone(&self.config),
+            self.api.clone(),
+            Arc::clone(&self.completer),
+            selection,
+        )))
+    }
+
+    /// A fixed tool list and fixed resources without subscriptions, the same in both eras; prompts when a prompt's
+    /// tools are all offered, and completions when a prompt argument or a resource template variable is an id.
     fn capabilities(&self, _version: Version) -> Value {
-        json!({
+        let mut caps = json!({
             "tools": { "listChanged": false },
             "resources": { "subscribe": false, "listChanged": false },
-        })
+        });
+        if !self.prompts.is_empty() {
+            caps["prompts"] = json!({ "listChanged": false });
+        }
+        let prompt_ids = self.prompts.iter().flat_map(|p| p.args).any(|a| matches!(a.ty, ArgType::Id(_)));
+        let template_ids = resources::RESOURCES.iter().flat_map(|r| r.variables()).any(|v| IdKind::of(v).is_some());
+        if prompt_ids || template_ids {
+            caps["completions"] = json!({});
+        }
+        caps
     }
 
     /// One page, encoded once per version and page and then served from the cache.
     fn list_tools(&self, cursor: Option<&Value>, version: Version) -> Result<ResultBody, RpcError> {
         let start = match cursor {
             None | Some(Value::Null) => 0,
-            Some(c) => c.as_str().and_then(decode_cursor).filter(|s| *s < self.tools.len()).ok_or_else(|| {
+            Some(c) => c.as_str().and_then(decode_cursor).filter(|s| *s < self.tools().len()).ok_or_else(|| {
                 RpcError::invalid_params("invalid params: unknown cursor").with_data(json!({ "cursor": c }))
             })?,
         };
         if let Some(page) = lock(&self.pages).get(&(version, start)) {
             return Ok(ResultBody::Raw(Arc::clone(page)));
         }
-        let end = (start + self.config.tools_page_size).min(self.tools.len());
-        let listed: Vec<Value> = self.tools[start..end].iter().map(|t| tool_json(t, version)).collect();
+        let tools = self.tools();
+        let end = (start + self.config.tools_page_size).min(tools.len());
+        let listed: Vec<Value> = tools[start..end].iter().map(|t| tool_json(t, version)).collect();
         let mut result = json!({ "tools": listed });
-        if end < self.tools.len() {
+        if end < tools.len() {
             result["nextCursor"] = json!(encode_cursor(end));
         }
         let page: Arc<str> = Arc::from(serde_json::to_string(&result).expect("a JSON value always serialises"));
@@ -172,7 +223,15 @@ impl Service for Pingera {
 
     fn call_tool(&self, name: &str, args: Map<String, Value>, ex: Exchange) -> Result<Work, RpcError> {
         let spec = match tools::find(name) {
-            Some(spec) if self.tools.iter().any(|t| t.name == spec.name) => spec,
+            Some(spec) if self.selection.has(spec.name) => spec,
+            Some(spec) if spec.offered_in(self.config.mode) => {
+                return Err(RpcError::invalid_params(format!(
+                    "tool {} is not enabled here: it is in the toolset {}, which this server or session does not \
+                     offer (PINGERA_TOOLSETS, PINGERA_TOOLS, PINGERA_EXCLUDE_TOOLS, X-MCP-Toolsets)",
+                    spec.name, spec.toolset
+                ))
+                .with_data(json!({ "tool": spec.name, "toolset": spec.toolset.as_str() })))
+            }
             Some(spec) => {
                 return Err(RpcError::invalid_params(format!(
                     "tool {} changes data and is only available when the server runs with PINGERA_MODE=read_write (now: {})",
@@ -188,12 +247,50 @@ impl Service for Pingera {
             }
         };
         let version = ex.version;
+        let max_result_bytes = self.config.max_result_bytes;
         Ok(self.blocking(ex, format!("calling {}", spec.name), move |ctx, ex| {
             let outcome = spec.call(ctx, &args);
             if let Err(e) = &outcome {
                 ex.log(LogLevel::Error, LOGGER, json!(format!("{}: {e}", spec.name)));
             }
-            Ok(call_result(outcome, version))
+            Ok(call_result(spec, &args, outcome, version, max_result_bytes))
+        }))
+    }
+
+    fn list_prompts(&self, cursor: Option<&Value>, version: Version) -> Result<Value, RpcError> {
+        if let Some(c) = cursor.filter(|c| !c.is_null()) {
+            return Err(RpcError::invalid_params("invalid params: unknown cursor").with_data(json!({ "cursor": c })));
+        }
+        let prompts: Vec<Value> = self.prompts.iter().map(|p| p.to_json(version.has_structured_content())).collect();
+        Ok(json!({ "prompts": prompts }))
+    }
+
+    fn get_prompt(&self, name: &str, args: Map<String, Value>, _ex: Exchange) -> Result<Work, RpcError> {
+        let prompt = self.prompts.iter().find(|p| p.name == name).ok_or_else(|| {
+            let why = match prompts::find(name) {
+                Some(p) => {
+                    format!("prompt {name} needs tools this server or session does not offer: {}", p.tools.join(", "))
+                }
+                None => format!("unknown prompt: {name}"),
+            };
+            RpcError::invalid_params(format!("invalid params: {why}")).with_data(json!({ "prompt": name }))
+        })?;
+        let result = prompt.get(&args, &|t| self.selection.has(t))?;
+        Ok(Box::pin(async move { Ok(ResultBody::Json(result)) }))
+    }
+
+    fn complete(&self, ex: Exchange) -> Result<Work, RpcError> {
+        let (kind, prefix, page_id) = self.completion_target(&ex.params)?;
+        let Some(kind) = kind else {
+            let empty = json!({ "completion": { "values": [], "total": 0, "hasMore": false } });
+            return Ok(Box::pin(async move { Ok(ResultBody::Json(empty)) }));
+        };
+        let completer = Arc::clone(&self.completer);
+        Ok(self.blocking(ex, "completing".to_owned(), move |ctx, _| {
+            completer
+                .complete(ctx, kind, &prefix, page_id.as_deref())
+                .map(ResultBody::Json)
+                .map_err(|e| RpcError::internal(format!("completion failed: {e}")))
         }))
     }
 
@@ -232,6 +329,58 @@ impl Service for Pingera {
     }
 }
 
+impl Pingera {
+    /// What a `completion/complete` asks for: the id kind of the argument (`None`: not an id, nothing to offer),
+    /// the typed prefix, and the page id from the context (for incident ids). An unknown prompt or template, or an
+    /// argument it does not have, is -32602.
+    fn completion_target(
+        &self,
+        params: &Map<String, Value>,
+    ) -> Result<(Option<IdKind>, String, Option<String>), RpcError> {
+        let bad = |why: &str| RpcError::invalid_params(format!("invalid params: completion/complete {why}"));
+        let argument = params.get("argument").ok_or_else(|| bad("needs an argument object"))?;
+        let arg_name = argument.get("name").and_then(Value::as_str).ok_or_else(|| bad("needs argument.name"))?;
+        let prefix = argument.get("value").and_then(Value::as_str).ok_or_else(|| bad("needs argument.value"))?;
+        let reference = params.get("ref").ok_or_else(|| bad("needs a ref object"))?;
+        let kind = match reference.get("type").and_then(Value::as_str) {
+            Some("ref/prompt") => {
+                let name = reference.get("name").and_then(Value::as_str).unwrap_or_default();
+                let prompt = self.prompts.iter().find(|p| p.name == name).ok_or_else(|| {
+                    bad(&format!("refers to an unknown prompt {name:?}")).with_data(json!({ "prompt": name }))
+                })?;
+                let arg = prompt.args.iter().find(|a| a.name == arg_name).ok_or_else(|| {
+                    bad(&format!("names an argument {arg_name:?} that prompt {name} does not have"))
+                        .with_data(json!({ "argument": arg_name }))
+                })?;
+                match arg.ty {
+                    ArgType::Id(kind) => Some(kind),
+                    _ => None,
+                }
+            }
+            Some("ref/resource") => {
+                let uri = reference.get("uri").and_then(Value::as_str).unwrap_or_default();
+                let template =
+                    resources::RESOURCES.iter().find(|r| r.is_template() && r.uri == uri).ok_or_else(|| {
+                        bad(&format!("refers to an unknown resource template {uri:?}")).with_data(json!({ "uri": uri }))
+                    })?;
+                if !template.variables().any(|v| v == arg_name) {
+                    return Err(bad(&format!("names a variable {arg_name:?} that {uri} does not have"))
+                        .with_data(json!({ "argument": arg_name })));
+                }
+                IdKind::of(arg_name)
+            }
+            _ => return Err(bad("needs ref.type ref/prompt or ref/resource")),
+        };
+        let page_id = params
+            .get("context")
+            .and_then(|c| c.get("arguments"))
+            .and_then(|a| a.get("page_id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        Ok((kind, prefix.to_owned(), page_id))
+    }
+}
+
 /// Turns API events of one call into progress and log notifications, and lets cancellation cut retries short.
 struct Events<'a>(&'a Exchange);
 
@@ -262,22 +411,26 @@ impl Observer for Events<'_> {
     }
 }
 
-/// A tool's outcome as a `CallToolResult` of the negotiated version: a failure is an `isError` result that says
-/// why.
-fn call_result(outcome: Result<Value, ToolError>, version: Version) -> ResultBody {
-    match outcome {
-        Ok(value) => crate::mcp::tool_success(&value, version),
+/// A tool's outcome as a `CallToolResult` of the negotiated version. A success is bounded and compacted first
+/// ([`bound::fit`]): the text block is the compact JSON the model reads (and, when a list was cut, a second text
+/// block says how to get the rest); from 2025-06-18 `structuredContent` carries the API's records as the output
+/// schema promises. A failure is an `isError` result that says why.
+fn call_result(
+    spec: &ToolSpec,
+    args: &Map<String, Value>,
+    outcome: Result<Value, ToolError>,
+    version: Version,
+    max_bytes: usize,
+) -> ResultBody {
+    match outcome.and_then(|value| bound::fit(spec, args, value, max_bytes)) {
+        Ok(b) => crate::mcp::tool_success(&b.structured, &b.text, b.note.as_deref(), version),
         Err(e) => crate::mcp::tool_error(&e.to_string()),
     }
 }
 
 /// A tool as `tools/list` shows it to the negotiated version.
 fn tool_json(t: &ToolSpec, version: Version) -> Value {
-    let mut v = json!({
-        "name": t.name,
-        "description": t.description,
-        "inputSchema": t.input_schema(),
-    });
+    let mut v = t.model_facing();
     if version.has_structured_content() {
         v["title"] = json!(t.title);
         if let Some(schema) = t.output_schema {

@@ -19,6 +19,9 @@ pub async fn run(config: Config, out: &mut dyn Write) -> bool {
     let show_secret_values = config.show_secret_values;
     let service = std::sync::Arc::new(Pingera::new(std::sync::Arc::new(config)));
     let _ = writeln!(out, "  {:<20} {}", "tools offered", service.tools().len());
+    for (set, names) in service.selection().by_toolset() {
+        let _ = writeln!(out, "    {:<18} {}", set.as_str(), names.join(", "));
+    }
     let srv = std::sync::Arc::clone(&service);
     let outcome = tokio::task::spawn_blocking(move || {
         let tool = tools::find("test_pingera_connection").expect("the connection test is in the table");

@@ -39,6 +39,7 @@
 //! - `tools`: `ToolSpec`, `Param`, `Action`; `tools::table::TOOLS` is the only list of tools.
 //! - `pingera`: `ApiClient`, `ApiError`, `Observer` (retries, timeouts, error texts).
 //! - `resources` (crate-internal): `RESOURCES`, the `pingera://` URIs and the API paths they read.
+//! - `prompts`: `PROMPTS`, the workflow prompts and the tools each needs; `completion`: `Completer`, id completion.
 //!
 //! # Architecture invariants
 //! - The core imports nothing of the application; no module imports one that imports it back.
@@ -54,10 +55,12 @@ pub mod app;
 pub(crate) mod cancel;
 pub mod check;
 pub mod codec;
+pub mod completion;
 pub mod config;
 pub mod jsonrpc;
 pub mod mcp;
 pub mod pingera;
+pub mod prompts;
 pub mod protocol;
 pub(crate) mod resources;
 pub mod seal;

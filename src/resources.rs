@@ -28,6 +28,11 @@ impl ResourceSpec {
         self.uri.contains('{')
     }
 
+    /// The names of the template's `{var}` segments.
+    pub fn variables(&self) -> impl Iterator<Item = &'static str> {
+        self.uri.split('/').filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+    }
+
     /// The entry as `resources/list` or `resources/templates/list` shows it.
     pub fn to_json(&self, with_title: bool) -> Value {
         let key = if self.is_template() { "uriTemplate" } else { "uri" };

@@ -42,6 +42,8 @@ async def main(mode: str, kind: str, target: str, *rest: str) -> None:
             server_name = getattr(c.server_info, "name", None)
             tools = (await c.list_tools()).tools
             res = await c.call_tool("list_pages", {})
+            prompts = (await c.list_prompts()).prompts
+            prompt = await c.get_prompt("investigate_check", {"check_id": "chkweb000001"})
     text = res.content[0].text if res.content else None
     print(json.dumps({
         "client": "python-sdk",
@@ -53,6 +55,8 @@ async def main(mode: str, kind: str, target: str, *rest: str) -> None:
         "is_error": res.is_error,
         "structured": res.structured_content,
         "text": text,
+        "prompts": [p.name for p in prompts],
+        "prompt_text": prompt.messages[0].content.text if prompt.messages else None,
     }))
 
 

@@ -49,6 +49,9 @@ const { tools } = await client.listTools();
 // callTool validates structuredContent against the tool's outputSchema (cached from listTools) and throws on a
 // mismatch, so a successful call is also a check of the server's schemas.
 const res = await client.callTool({ name: 'list_pages', arguments: {} });
+// The workflow prompts: list them, and get one with an id argument (the SDK checks both results' shapes).
+const { prompts } = await client.listPrompts();
+const prompt = await client.getPrompt({ name: 'investigate_check', arguments: { check_id: 'chkweb000001' } });
 if (kind === 'http') await transport.terminateSession();
 await client.close();
 console.log(
@@ -62,5 +65,7 @@ console.log(
     is_error: res.isError ?? false,
     structured: res.structuredContent ?? null,
     text: res.content?.[0]?.text ?? null,
+    prompts: prompts.map((p) => p.name),
+    prompt_text: prompt.messages?.[0]?.content?.text ?? null,
   }),
 );

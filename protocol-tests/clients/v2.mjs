@@ -44,6 +44,9 @@ if (client.getProtocolEra() !== 'modern') await client.ping();
 const { tools } = await client.listTools();
 // callTool validates structuredContent against the tool's outputSchema, as v1 does.
 const res = await client.callTool({ name: 'list_pages', arguments: {} });
+// The workflow prompts: list them, and get one with an id argument (the SDK checks both results' shapes).
+const { prompts } = await client.listPrompts();
+const prompt = await client.getPrompt({ name: 'investigate_check', arguments: { check_id: 'chkweb000001' } });
 if (kind === 'http' && transport.sessionId) await transport.terminateSession(); // stateless era: no session
 await client.close();
 console.log(
@@ -58,5 +61,7 @@ console.log(
     is_error: res.isError ?? false,
     structured: res.structuredContent ?? null,
     text: res.content?.[0]?.text ?? null,
+    prompts: prompts.map((p) => p.name),
+    prompt_text: prompt.messages?.[0]?.content?.text ?? null,
   }),
 );

@@ -12,6 +12,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::seal::SessionKey;
+use crate::tools::toolsets::{self, ToolFilter};
 
 /// The default Pingera API base URL (the reference implementation's default).
 pub const DEFAULT_BASE_URL: &str = "https://api.pingera.ru/v1";
@@ -160,6 +161,14 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Show secret values in tool results instead of redacting them.
     pub show_secret_values: bool,
+    /// Which toolsets and tools to offer (before the mode, which wins).
+    pub tool_filter: ToolFilter,
+    /// The largest tool result (text plus structured content), in bytes.
+    pub max_result_bytes: usize,
+    /// How long an id list read for completion is reused for the same credential.
+    pub completion_cache_ttl: Duration,
+    /// The most id lists the completion cache holds.
+    pub completion_cache_entries: usize,
     /// HTTP: the most sessions alive at once (Streamable HTTP and HTTP+SSE together).
     pub http_max_sessions: usize,
     /// HTTP: a session unused for this long is ended.
@@ -253,6 +262,12 @@ const SETTINGS: &[Setting] = &[
     Setting { key: "max_message", flag: "--max-message-bytes", var: "PINGERA_MAX_MESSAGE_BYTES", alias: None, help: "largest accepted message in bytes (default 4194304)", boolean: false },
     Setting { key: "tools_page", flag: "--tools-page-size", var: "PINGERA_TOOLS_PAGE_SIZE", alias: None, help: "tools per tools/list page, 1-1000 (default 100: one page)", boolean: false },
     Setting { key: "shutdown", flag: "--shutdown-timeout", var: "PINGERA_SHUTDOWN_TIMEOUT", alias: None, help: "seconds shutdown waits for requests in flight (default 10)", boolean: false },
+    Setting { key: "toolsets", flag: "--toolsets", var: "PINGERA_TOOLSETS", alias: None, help: "comma-separated toolsets to offer, or all (default all; see TOOLSETS below)", boolean: false },
+    Setting { key: "tools", flag: "--tools", var: "PINGERA_TOOLS", alias: None, help: "comma-separated single tools to offer besides the toolsets (default none)", boolean: false },
+    Setting { key: "exclude_tools", flag: "--exclude-tools", var: "PINGERA_EXCLUDE_TOOLS", alias: None, help: "comma-separated tools never to offer; wins over --toolsets and --tools (default none)", boolean: false },
+    Setting { key: "max_result", flag: "--max-result-bytes", var: "PINGERA_MAX_RESULT_BYTES", alias: None, help: "largest tool result (text plus structured content) in bytes; longer lists are cut with a next-page hint, 4096-10485760 (default 100000)", boolean: false },
+    Setting { key: "completion_ttl", flag: "--completion-cache-secs", var: "PINGERA_COMPLETION_CACHE_SECS", alias: None, help: "seconds an id list read for completion/complete is reused for the same credential, 0-3600 (default 30)", boolean: false },
+    Setting { key: "completion_entries", flag: "--completion-cache-entries", var: "PINGERA_COMPLETION_CACHE_ENTRIES", alias: None, help: "most id lists the completion cache holds, 0-100000 (default 1000)", boolean: false },
     Setting { key: "show_secrets", flag: "--show-secret-values", var: "PINGERA_SHOW_SECRET_VALUES", alias: None, help: "show secret values in tool results instead of redacting them (true/false, default false)", boolean: true },
 ];
 
@@ -276,6 +291,12 @@ pub fn help_text() -> String {
         "    {:<width$}print this help\n    {:<width$}print the version\n\n",
         "-h, --help", "-V, --version"
     ));
+    s.push_str(
+        "TOOLSETS (for --toolsets; PINGERA_MODE=read_only wins over every list and drops the tools marked *;\n\
+         over HTTP a client may narrow the set for its session with the header X-MCP-Toolsets: toolset,...):\n",
+    );
+    s.push_str(&crate::tools::toolsets::help_listing());
+    s.push('\n');
     s.push_str("Logging goes to stderr; RUST_LOG (e.g. RUST_LOG=debug) or PINGERA_DEBUG=true raise the level.\n");
     s
 }
@@ -353,6 +374,25 @@ impl Config {
         let shutdown_timeout = parse_secs(get("shutdown"), 10, 0.0, 600.0)?;
 
         let show_secret_values = parse_bool(get("show_secrets"), false)?;
+        let tool_filter = ToolFilter {
+            toolsets: match get("toolsets") {
+                None => None,
+                Some((name, v)) => Some(toolsets::parse_toolsets(&v).map_err(|e| invalid(name, v, &valid_names(&e)))?),
+            },
+            tools: match get("tools") {
+                None => Vec::new(),
+                Some((name, v)) => toolsets::parse_tools(&v).map_err(|e| invalid(name, v, &valid_names(&e)))?,
+            },
+            exclude: match get("exclude_tools") {
+                None => Vec::new(),
+                Some((name, v)) => toolsets::parse_tools(&v).map_err(|e| invalid(name, v, &valid_names(&e)))?,
+            },
+        };
+        let max_result_bytes =
+            parse_int(get("max_result"), 100_000, 4096, 10 << 20, "a number of bytes from 4096 to 10485760")? as usize;
+        let completion_cache_ttl = parse_secs(get("completion_ttl"), 30, 0.0, 3600.0)?;
+        let completion_cache_entries =
+            parse_int(get("completion_entries"), 1000, 0, 100_000, "an integer from 0 to 100000")? as usize;
         let http_max_sessions =
             parse_int(get("http_max_sessions"), 1000, 1, 1_000_000, "an integer from 1 to 1000000")? as usize;
         let http_session_idle = parse_secs(get("http_idle"), 1800, 1.0, 7.0 * 86400.0)?;
@@ -407,6 +447,10 @@ impl Config {
                 tools_page_size,
                 shutdown_timeout,
                 show_secret_values,
+                tool_filter,
+                max_result_bytes,
+                completion_cache_ttl,
+                completion_cache_entries,
                 http_max_sessions,
                 http_session_idle,
                 http_header_timeout,
@@ -443,6 +487,29 @@ impl Config {
             ("tools_page_size", self.tools_page_size.to_string()),
             ("shutdown_timeout", format!("{}s", self.shutdown_timeout.as_secs_f64())),
             ("show_secret_values", self.show_secret_values.to_string()),
+            (
+                "toolsets",
+                self.tool_filter.toolsets.as_ref().map_or_else(
+                    || "all".to_owned(),
+                    |sets| sets.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(","),
+                ),
+            ),
+            (
+                "tools",
+                if self.tool_filter.tools.is_empty() { "none".to_owned() } else { self.tool_filter.tools.join(",") },
+            ),
+            (
+                "exclude_tools",
+                if self.tool_filter.exclude.is_empty() {
+                    "none".to_owned()
+                } else {
+                    self.tool_filter.exclude.join(",")
+                },
+            ),
+            (
+                "completion_cache",
+                format!("{}s, {} lists", self.completion_cache_ttl.as_secs_f64(), self.completion_cache_entries),
+            ),
             ("http_max_sessions", self.http_max_sessions.to_string()),
             ("http_session_idle", format!("{}s", self.http_session_idle.as_secs_f64())),
             ("http_header_timeout", format!("{}s", self.http_header_timeout.as_secs_f64())),
@@ -517,6 +584,11 @@ fn parse_args(args: &[String]) -> Result<(Command, HashMap<&'static str, String>
 }
 
 const BOOL_WORDS: &[&str] = &["true", "false", "1", "0", "yes", "no", "on", "off"];
+
+/// What a list of toolsets or tools accepts, for the error about an unknown name in it.
+fn valid_names(e: &toolsets::UnknownName) -> String {
+    format!("known {} names (unknown: {:?}); valid: {}", e.kind, e.name, e.valid)
+}
 
 fn invalid(name: String, value: String, expected: &str) -> ConfigError {
     ConfigError::Invalid { name, value, expected: expected.to_owned() }

@@ -56,6 +56,10 @@ fn bad_values_name_the_variable() {
     let e = load(&[], &[("PINGERA_DEBUG", "maybe")]).unwrap_err().to_string();
     assert!(e.contains("true or false"), "{e}");
     assert!(load(&["--nope"], &[]).is_err());
+    let e = load(&["--toolsets", "pages,nope"], &[]).unwrap_err().to_string();
+    assert!(e.starts_with("invalid --toolsets=\"pages,nope\"") && e.contains("check_results, "), "{e}");
+    let e = load(&[], &[("PINGERA_EXCLUDE_TOOLS", "list_pagez")]).unwrap_err().to_string();
+    assert!(e.contains("PINGERA_EXCLUDE_TOOLS") && e.contains("list_pages"), "{e}");
 }
 
 #[test]
@@ -90,6 +94,8 @@ fn check_subcommand_and_help() {
     assert_eq!(load(&["--help"], &[]).unwrap().0, Command::Help);
     assert_eq!(load(&["-V"], &[]).unwrap().0, Command::Version);
     assert!(help_text().contains("PINGERA_REQUIRE_AUTH_HEADER (alias REQUIRE_AUTH_HEADER)"));
+    assert!(help_text().contains("    check_results\n        get_check_results, get_check_statistics"));
+    assert!(help_text().contains("create_page*"), "write tools are marked");
     // Every flag is separated from its variable, the longest one included.
     for st in SETTINGS {
         assert!(help_text().contains(&format!("{}  ", st.flag)), "{} runs into its variable", st.flag);
@@ -112,4 +118,15 @@ fn session_keys_are_checked_and_never_echoed() {
     let described = format!("{:?} {:?}", c, c.describe());
     assert!(!described.contains(&good), "{described}");
     assert_eq!(load(&["keygen"], &[]).unwrap().0, Command::Keygen);
+}
+
+#[test]
+fn toolsets_tools_and_exclusions_are_read() {
+    let (_, c) =
+        load(&["--tools", "list_checks"], &[("PINGERA_TOOLSETS", "pages"), ("PINGERA_EXCLUDE_TOOLS", "delete_page")])
+            .unwrap();
+    let f = &c.tool_filter;
+    assert_eq!(f.toolsets.as_deref(), Some(&[crate::tools::Toolset::Pages][..]));
+    assert_eq!((f.tools.as_slice(), f.exclude.as_slice()), (&["list_checks"][..], &["delete_page"][..]));
+    assert_eq!(load(&[], &[]).unwrap().1.tool_filter, ToolFilter::default(), "the default offers every tool");
 }

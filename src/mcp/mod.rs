@@ -477,7 +477,7 @@ pub fn to_value(result: &impl Serialize) -> Value {
 /// A `CallToolResult` whose payload is encoded once: the text block and `structuredContent` share one encoding.
 #[derive(Serialize)]
 struct CallToolResult<'a> {
-    content: [TextContent<'a>; 1],
+    content: Vec<TextContent<'a>>,
     #[serde(rename = "isError")]
     is_error: bool,
     #[serde(rename = "structuredContent", skip_serializing_if = "Option::is_none")]
@@ -508,27 +508,26 @@ pub fn structured_content(value: &Value) -> Value {
     }
 }
 
-/// A successful tool result for the version: the value is encoded once, as the text block and, from 2025-06-18, as
-/// `structuredContent`.
-pub fn tool_success(value: &Value, version: Version) -> ResultBody {
+/// A successful tool result for the version: `text` is what the model reads (the tool's compact rendering of the
+/// value), `note` an optional second text block (what a cut list left out), and from 2025-06-18 the value itself is
+/// `structuredContent`, encoded once.
+pub fn tool_success(value: &Value, text: &str, note: Option<&str>, version: Version) -> ResultBody {
     let raw = serde_json::value::to_raw_value(value).expect("a JSON value always serialises");
     let structured = match value {
         Value::Object(_) => Structured::Object(&raw),
         _ => Structured::Wrapped { result: &raw },
     };
     let structured_content = version.has_structured_content().then_some(structured);
-    let result = CallToolResult {
-        content: [TextContent { kind: "text", text: raw.get() }],
-        is_error: false,
-        structured_content,
-    };
+    let mut content = vec![TextContent { kind: "text", text }];
+    content.extend(note.map(|text| TextContent { kind: "text", text }));
+    let result = CallToolResult { content, is_error: false, structured_content };
     ResultBody::Raw(Arc::from(serde_json::to_string(&result).expect("a tool result always serialises")))
 }
 
 /// A failed tool call: an `isError` result whose text says why.
 pub fn tool_error(message: &str) -> ResultBody {
     let result = CallToolResult {
-        content: [TextContent { kind: "text", text: message }],
+        content: vec![TextContent { kind: "text", text: message }],
         is_error: true,
         structured_content: None,
     };

@@ -36,13 +36,21 @@ fn the_envelope_is_added_only_under_2026_07_28_and_spliced_into_raw_text() {
 
 #[test]
 fn a_tool_value_is_encoded_once_and_non_objects_are_wrapped() {
-    let ResultBody::Raw(t) = tool_success(&json!([1, "x"]), Version::V2025_11_25) else { panic!("raw") };
+    let ResultBody::Raw(t) = tool_success(&json!([1, "x"]), r#"[1,"x"]"#, None, Version::V2025_11_25) else {
+        panic!("raw")
+    };
     let v: Value = serde_json::from_str(&t).expect("valid JSON");
     assert_eq!(v["content"][0]["text"], r#"[1,"x"]"#);
     assert_eq!(v["structuredContent"], json!({"result": [1, "x"]}));
     assert_eq!(v["structuredContent"], structured_content(&json!([1, "x"])));
-    let ResultBody::Raw(t) = tool_success(&json!({"a": 1}), Version::V2025_03_26) else { panic!("raw") };
+    let ResultBody::Raw(t) = tool_success(&json!({"a": 1}), r#"{"a":1}"#, None, Version::V2025_03_26) else {
+        panic!("raw")
+    };
     assert_eq!(&*t, r#"{"content":[{"type":"text","text":"{\"a\":1}"}],"isError":false}"#);
+    let ResultBody::Raw(t) = tool_success(&json!({"a": 1}), "{}", Some("cut"), Version::V2025_03_26) else {
+        panic!("raw")
+    };
+    assert_eq!(&*t, r#"{"content":[{"type":"text","text":"{}"},{"type":"text","text":"cut"}],"isError":false}"#);
 }
 
 #[test]

@@ -95,6 +95,12 @@ pub trait Service: Send + Sync + 'static {
         false
     }
 
+    /// The same service offering fewer tools (a comma-separated toolset list, from an HTTP client's
+    /// `X-MCP-Toolsets` header): a narrowing, never a widening. Services without toolsets refuse it.
+    fn narrowed(&self, _toolsets: &str) -> Result<Arc<dyn Service>, RpcError> {
+        Err(RpcError::invalid_params("invalid X-MCP-Toolsets header: this server has no toolsets"))
+    }
+
     /// `resources/list` (or `resources/templates/list` when `templates`).
     fn list_resources(&self, _cursor: Option<&Value>, _version: Version, templates: bool) -> Result<Value, RpcError> {
         let method = if templates { Method::ListResourceTemplates } else { Method::ListResources };
@@ -122,8 +128,8 @@ pub trait Service: Send + Sync + 'static {
         Err(RpcError::method_not_found(Method::GetPrompt.as_str()))
     }
 
-    /// `completion/complete`.
-    fn complete(&self, _params: &Map<String, Value>) -> Result<Value, RpcError> {
+    /// Starts `completion/complete`; the request's params are in `ex.params`.
+    fn complete(&self, _ex: Exchange) -> Result<Work, RpcError> {
         Err(RpcError::method_not_found(Method::Complete.as_str()))
     }
 }

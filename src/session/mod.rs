@@ -402,7 +402,11 @@ impl Session {
                 json(service.list_resources(cursor.as_ref(), version, templates))
             }
             ClientRequest::ListPrompts { cursor } => json(service.list_prompts(cursor.as_ref(), version)),
-            ClientRequest::Complete => json(service.complete(&params)),
+            ClientRequest::Complete => {
+                // Completion may ask the API with the caller's credential, so it runs like a call.
+                let service = Arc::clone(service);
+                return self.run(id, method, params, era, cx, move |ex| service.complete(ex));
+            }
             ClientRequest::Subscribe { uri, subscribe } => json(service.subscribe(&uri, subscribe)),
             ClientRequest::CallTool { name, arguments } => {
                 let service = Arc::clone(service);

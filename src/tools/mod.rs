@@ -8,11 +8,13 @@
 //! tool's output schema, so no tool can leak a secret or break its promise by forgetting a step. Nothing here does
 //! I/O except through [`ApiClient`].
 
+pub mod bound;
 pub mod custom;
 mod param;
 pub mod scripts;
 pub mod shape;
 pub mod table;
+pub mod toolsets;
 
 use std::fmt::Write as _;
 
@@ -21,8 +23,9 @@ use serde_json::{json, Map, Value};
 use crate::config::{Credential, Mode};
 use crate::pingera::{ApiClient, ApiError, ApiRequest, Method, Observer};
 
-pub use param::{Param, Ty};
+pub use param::{is_iso_date, Param, Ty};
 pub use table::TOOLS;
+pub use toolsets::Toolset;
 
 /// What replaces a secret value in a result when `PINGERA_SHOW_SECRET_VALUES` is off. The key stays, so a model
 /// can tell that the secret has a value and how to see it.
@@ -47,6 +50,8 @@ pub struct ToolSpec {
     pub params: &'static [&'static [Param]],
     /// What the tool does to Pingera; decides modes and annotations.
     pub effect: Effect,
+    /// The area the tool belongs to, for `PINGERA_TOOLSETS` and `X-MCP-Toolsets`.
+    pub toolset: Toolset,
     /// How the tool is carried out.
     pub action: Action,
     /// The JSON Schema of `structuredContent`, for tools whose reply has a stable shape (sent from 2025-06-18).
@@ -177,6 +182,12 @@ impl ToolSpec {
             schema["required"] = json!(required);
         }
         schema
+    }
+
+    /// What a client hands to the model: the name, the description and the input schema. Every `tools/list` entry
+    /// starts from this, and the context budgets are measured on it.
+    pub fn model_facing(&self) -> Value {
+        json!({ "name": self.name, "description": self.description, "inputSchema": self.input_schema() })
     }
 
     /// The tool annotations (2025-03-26 and later).

@@ -15,7 +15,7 @@ pub struct Param {
     pub ty: Ty,
     /// Whether it must be given.
     pub required: bool,
-    /// What it is and where its value comes from.
+    /// Where its value comes from, or what the name and the schema do not say; empty when they say it all.
     pub description: &'static str,
 }
 
@@ -29,6 +29,8 @@ pub enum Ty {
         /// The largest accepted length in characters.
         max_len: usize,
     },
+    /// An ISO 8601 date or date-time (`format: date-time` in the schema, the form the model should send).
+    Date,
     /// A non-empty secret string: like [`Ty::Str`], but an error message never repeats the value.
     Secret {
         /// The largest accepted length in characters.
@@ -88,7 +90,7 @@ impl Param {
 
     /// An optional ISO 8601 date-time string.
     pub const fn date(name: &'static str, description: &'static str) -> Param {
-        Param::string(name, 64, description)
+        Param { name, ty: Ty::Date, required: false, description }
     }
 
     /// An optional integer in `[min, max]`.
@@ -133,12 +135,12 @@ impl Param {
 
     /// The page number parameter (1-based).
     pub const fn page() -> Param {
-        Param::int("page", 1, 1_000_000, "Page number, starting at 1.")
+        Param::int("page", 1, i64::MAX, "")
     }
 
     /// A page size parameter (1 to 100) under the given name.
     pub const fn page_size(name: &'static str) -> Param {
-        Param::int(name, 1, 100, "Items per page, 1 to 100.")
+        Param::int(name, 1, 100, "")
     }
 
     /// The same parameter, required.
@@ -149,10 +151,15 @@ impl Param {
 
     pub(super) fn schema(&self) -> Value {
         let mut s = match self.ty {
-            Ty::Id => json!({"type": "string", "minLength": 1}),
+            // The validator refuses an empty id with a clear message; `minLength: 1` on every id would cost the
+            // model's context more than it tells it.
+            Ty::Id => json!({"type": "string"}),
             Ty::Str { max_len } => json!({"type": "string", "maxLength": max_len}),
             Ty::Secret { max_len } => json!({"type": "string", "minLength": 1, "maxLength": max_len}),
+            // A page number has no useful upper bound; the model need not read one.
+            Ty::Int { min, max: i64::MAX } => json!({"type": "integer", "minimum": min}),
             Ty::Int { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
+            Ty::Date => json!({"type": "string", "format": "date-time"}),
             Ty::Bool => json!({"type": "boolean"}),
             Ty::Enum(values) => json!({"type": "string", "enum": values}),
             Ty::Object => json!({"type": "object", "additionalProperties": true}),
@@ -163,7 +170,7 @@ impl Param {
                 json!({"type": "object", "additionalProperties": {"type": "string", "enum": values}})
             }
             Ty::IdList { max_items } => {
-                json!({"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": max_items})
+                json!({"type": "array", "items": {"type": "string"}, "maxItems": max_items})
             }
             Ty::Records { fields, max_items } => {
                 let properties: Map<String, Value> = fields
@@ -179,7 +186,10 @@ impl Param {
                 })
             }
         };
-        s["description"] = Value::from(self.description);
+        // An empty description is one the name and the schema make unnecessary; sending "" would cost bytes.
+        if !self.description.is_empty() {
+            s["description"] = Value::from(self.description);
+        }
         s
     }
 
@@ -265,6 +275,7 @@ impl Param {
         let ok = match (self.ty, v) {
             (Ty::Id, Value::String(s)) => !s.trim().is_empty(),
             (Ty::Str { max_len }, Value::String(s)) => s.chars().count() <= max_len,
+            (Ty::Date, Value::String(s)) => is_iso_date(s),
             (Ty::Int { min, max }, Value::Number(n)) => n.as_i64().is_some_and(|i| (min..=max).contains(&i)),
             (Ty::Bool, Value::Bool(_)) => true,
             (Ty::Enum(values), Value::String(s)) => values.contains(&s.as_str()),
@@ -277,7 +288,9 @@ impl Param {
         let expected = match self.ty {
             Ty::Id => "a non-empty string id".to_owned(),
             Ty::Str { max_len } => format!("a string of at most {max_len} characters"),
+            Ty::Int { min, max: i64::MAX } => format!("an integer of at least {min}"),
             Ty::Int { min, max } => format!("an integer from {min} to {max}"),
+            Ty::Date => "an ISO 8601 date-time such as 2026-11-01T00:00:00Z".to_owned(),
             Ty::Bool => "true or false".to_owned(),
             Ty::Enum(values) => format!("one of {}", values.join(", ")),
             Ty::Object | Ty::StrMap(_) => "a JSON object".to_owned(),
@@ -311,6 +324,22 @@ impl Param {
             _ => v.clone(),
         }
     }
+}
+
+/// Whether `v` is an ISO 8601 date (`YYYY-MM-DD`) or date-time (`T` and a time of digits, `:`, `.`, and a `Z` or
+/// offset, at most 40 characters). The API parses the value; this only keeps text that is not a date from it.
+pub fn is_iso_date(v: &str) -> bool {
+    let b = v.as_bytes();
+    let date_ok = b.len() >= 10
+        && b[..10].iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+        && (1..=12).contains(&v[5..7].parse::<u8>().unwrap_or(0))
+        && (1..=31).contains(&v[8..10].parse::<u8>().unwrap_or(0));
+    let rest = if date_ok { &v[10..] } else { "" };
+    date_ok
+        && (rest.is_empty()
+            || (rest.starts_with('T')
+                && rest.len() <= 40
+                && rest[1..].bytes().all(|c| c.is_ascii_digit() || b":.+-Z".contains(&c))))
 }
 
 fn describe_value(v: &Value) -> String {

@@ -49,7 +49,10 @@ fn schemas_are_objects_and_params_unique() {
         let mut names = HashSet::new();
         for p in t.params() {
             assert!(names.insert(p.name), "{}: duplicate param {}", t.name, p.name);
-            assert!(!p.description.is_empty(), "{}: {} needs a description", t.name, p.name);
+            // A free-form object or a list of records has fields the schema does not show: its description names them.
+            if matches!(p.ty, Ty::Object | Ty::Records { .. }) {
+                assert!(!p.description.is_empty(), "{}: {} needs a description", t.name, p.name);
+            }
             // Ids are strings, never integers (the reference's get_page_details took an integer).
             if p.name.ends_with("_id") {
                 assert!(matches!(p.ty, Ty::Id), "{}: {} must be a string id", t.name, p.name);
@@ -125,6 +128,7 @@ const PARAM_KEYWORDS: &[&str] = &[
     "properties",
     "required",
     "additionalProperties",
+    "format",
 ];
 
 fn keywords_of(schema: &Value, out: &mut Vec<String>) {
@@ -143,6 +147,7 @@ fn keywords_of(schema: &Value, out: &mut Vec<String>) {
 /// A value that satisfies `schema`.
 fn valid_sample(schema: &Value) -> Value {
     match schema["type"].as_str() {
+        Some("string") if schema.get("format").is_some() => json!("2026-11-01T00:00:00Z"),
         Some("string") => match schema.get("enum").and_then(Value::as_array) {
             Some(values) => values[0].clone(),
             None => json!("x"),
@@ -176,6 +181,9 @@ fn violations(schema: &Value) -> Vec<(String, Value)> {
         other => panic!("unknown type {other:?}"),
     };
     out.push(("type".to_owned(), wrong_type));
+    if schema.get("format").is_some() {
+        out.push(("format".into(), json!("yesterday")));
+    }
     if schema.get("minLength").and_then(Value::as_u64) == Some(1) {
         out.push(("minLength".into(), json!("")));
     }
@@ -279,7 +287,7 @@ fn unknown_and_missing_arguments_are_refused_for_every_tool() {
 fn validation_names_the_field() {
     let t = find("list_pages").unwrap();
     let e = t.validate(&obj(json!({"page": 0}))).unwrap_err().to_string();
-    assert_eq!(e, "invalid arguments for list_pages: \"page\" must be an integer from 1 to 1000000, got 0");
+    assert_eq!(e, "invalid arguments for list_pages: \"page\" must be an integer of at least 1, got 0");
     assert!(t.validate(&obj(json!({"pgae": 1}))).unwrap_err().to_string().contains("unknown argument \"pgae\""));
     let t = find("get_page_details").unwrap();
     let e = t.validate(&obj(json!({"page_id": 12}))).unwrap_err().to_string();
@@ -396,4 +404,33 @@ fn secret_arguments_quoted_back_are_scrubbed() {
     assert!(!v.to_string().contains("hunter2"), "{v}");
     assert_eq!(v["message"], format!("stored {REDACTED}"));
     assert_eq!(scrub("a hunter2-value b", &["hunter2-value"]), format!("a {REDACTED} b"));
+}
+
+/// The budgets of the model-facing part of `tools/list` (name, description and input schema as compact JSON), in
+/// bytes: what every conversation pays before the first question (SPEC_NOTES.md, "Toolsets and lean definitions").
+pub const BUDGET_ALL_TOOLS: usize = 36_000;
+/// The budget of the read-only tools (the default mode).
+pub const BUDGET_READ_TOOLS: usize = 12_000;
+
+#[test]
+fn tool_definitions_stay_within_their_budgets() {
+    let bytes = |mode: Mode| -> usize {
+        TOOLS.iter().filter(|t| t.offered_in(mode)).map(|t| t.model_facing().to_string().len()).sum()
+    };
+    let (all, read) = (bytes(Mode::ReadWrite), bytes(Mode::ReadOnly));
+    assert!(all <= BUDGET_ALL_TOOLS, "all 71 tools cost {all} bytes, over the budget of {BUDGET_ALL_TOOLS}");
+    assert!(read <= BUDGET_READ_TOOLS, "the 36 read tools cost {read} bytes, over the budget of {BUDGET_READ_TOOLS}");
+}
+
+#[test]
+fn descriptions_do_not_repeat_what_the_schema_or_the_instructions_say() {
+    for t in TOOLS {
+        // Where ids come from is said once, in the server instructions.
+        assert!(!t.description.contains(" ids come from "), "{}: {}", t.name, t.description);
+        for p in t.params() {
+            for said in ["1 to 100", "characters", "The status page id", "Items per page", "Page number"] {
+                assert!(!p.description.contains(said), "{}.{}: {:?} repeats the schema", t.name, p.name, p.description);
+            }
+        }
+    }
 }

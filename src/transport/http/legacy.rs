@@ -30,7 +30,11 @@ impl HttpServer {
         if !accepts(req.headers(), &["text/event-stream"]) {
             return not_acceptable("not acceptable: Accept must allow text/event-stream");
         }
-        let Some(reservation) = self.sessions.reserve(&self.server, Kind::LegacySse) else {
+        let server = match self.server_for(req.headers()) {
+            Ok(server) => server,
+            Err(r) => return r,
+        };
+        let Some(reservation) = self.sessions.reserve(&server, Kind::LegacySse) else {
             return too_many_sessions();
         };
         let (tx, body) = Body::channel();

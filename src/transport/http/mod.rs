@@ -30,9 +30,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::body::Incoming;
+use hyper::header::HeaderValue;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Method, Request, StatusCode};
+use hyper::{HeaderMap, Method, Request, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -46,7 +47,7 @@ use self::sessions::Registry;
 use crate::jsonrpc::{ErrorCode, RpcError};
 use crate::protocol::Version;
 use crate::seal::SessionKey;
-use crate::session::{Server, Session};
+use crate::session::Server;
 
 /// The Streamable HTTP endpoint.
 pub const MCP_PATH: &str = "/mcp";
@@ -57,6 +58,8 @@ pub const MESSAGES_PATH: &str = "/messages";
 
 const SESSION_HEADER: &str = "mcp-session-id";
 const VERSION_HEADER: &str = "mcp-protocol-version";
+/// The header with which a client narrows the tools of its session (SPEC_NOTES.md, "Toolsets").
+const TOOLSETS_HEADER: &str = "x-mcp-toolsets";
 
 /// The settings of the HTTP transport.
 pub struct HttpOptions {
@@ -258,8 +261,21 @@ impl HttpServer {
         json_reply(StatusCode::OK, body.to_string().into_bytes())
     }
 
-    /// A session of its own for one stateless request, which keeps nothing.
-    fn fresh_session(&self) -> Arc<Session> {
-        Session::new(Arc::clone(&self.server))
+    /// The server a new session or a stateless request uses: the shared one, or one whose service offers only the
+    /// toolsets of the client's `X-MCP-Toolsets` header (a narrowing, never a widening; an unknown name is 400 with
+    /// the valid ones). SPEC_NOTES.md, "Toolsets".
+    #[allow(clippy::result_large_err)]
+    pub(super) fn server_for(&self, headers: &HeaderMap) -> Result<Arc<Server>, Reply> {
+        self.server_narrowed_to(headers.get(TOOLSETS_HEADER))
+    }
+
+    /// [`HttpServer::server_for`] for the value of an `X-MCP-Toolsets` header, when there is one.
+    #[allow(clippy::result_large_err)]
+    pub(super) fn server_narrowed_to(&self, toolsets: Option<&HeaderValue>) -> Result<Arc<Server>, Reply> {
+        let Some(v) = toolsets else { return Ok(Arc::clone(&self.server)) };
+        match self.server.service.narrowed(v.to_str().unwrap_or("\u{fffd}")) {
+            Ok(service) => Ok(Server::new(service)),
+            Err(e) => Err(error_reply(StatusCode::BAD_REQUEST, None, e)),
+        }
     }
 }

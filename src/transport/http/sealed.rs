@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use hyper::header::HeaderValue;
 use hyper::StatusCode;
 
 use super::reply::{error_reply, too_many_sessions, Reply};
@@ -56,7 +57,15 @@ impl HttpServer {
     /// The Streamable HTTP session `id`: live here, or adopted from its sealed id; 404 when neither (503 when
     /// adopting it would pass the session limit).
     #[allow(clippy::result_large_err)]
-    pub(super) fn streamable_session(&self, id: &str) -> Result<Arc<HttpSession>, Reply> {
+    ///
+    /// An adopted session offers the tools of this request's `X-MCP-Toolsets` header (the id does not carry the
+    /// narrowing), so a client that narrows its tools sends the header with every request, as configured headers
+    /// are; SPEC_NOTES.md §15.
+    pub(super) fn streamable_session(
+        &self,
+        id: &str,
+        toolsets: Option<&HeaderValue>,
+    ) -> Result<Arc<HttpSession>, Reply> {
         if let Some(hs) = self.sessions.find(id, Kind::Streamable) {
             return Ok(hs);
         }
@@ -75,7 +84,8 @@ impl HttpServer {
             log::debug!("refused session id {}: not sealed by a current key, changed, or expired", short(id));
             return Err(unknown());
         };
-        let session = Session::restore(Arc::clone(&self.server), opened.snapshot);
+        let server = self.server_narrowed_to(toolsets)?;
+        let session = Session::restore(server, opened.snapshot);
         let hs = self.sessions.adopt(id, session).ok_or_else(too_many_sessions)?;
         log::debug!("session {} adopted from its sealed id", short(id));
         Ok(hs)

@@ -15,7 +15,7 @@ use crate::jsonrpc::{self, Outgoing, Parsed};
 use crate::mcp::StatelessHeaders;
 use crate::protocol::{HEADER_MISMATCH, MISSING_REQUIRED_CLIENT_CAPABILITY, UNSUPPORTED_PROTOCOL_VERSION};
 use crate::service::Authorization;
-use crate::session::{CallCx, Handled};
+use crate::session::{CallCx, Handled, Session};
 use crate::transport::body::{sse_sender, Body};
 use crate::transport::{answer, deliver, Run};
 
@@ -28,6 +28,10 @@ impl HttpServer {
         header_version: String,
         authorization: Option<Authorization>,
     ) -> Reply {
+        let server = match self.server_for(req.headers()) {
+            Ok(server) => server,
+            Err(r) => return r,
+        };
         let headers = StatelessHeaders {
             protocol_version: header_version,
             method: header(req.headers(), "mcp-method"),
@@ -41,7 +45,8 @@ impl HttpServer {
             }
             Err(r) => return r,
         };
-        let session = self.fresh_session();
+        // A session of its own for this one request, which keeps nothing.
+        let session = Session::new(server);
         let parsed = Parsed::Single(Ok(jsonrpc::Incoming::Request(request)));
         let stream = session.wants_stream(&parsed);
         let (tx, body) = if stream { Body::channel() } else { (mpsc::unbounded_channel().0, Body::empty()) };

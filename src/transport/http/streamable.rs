@@ -18,7 +18,7 @@ use super::reply::{
     sse_reply, too_many_sessions, Reply,
 };
 use super::sessions::{short, HttpSession, Kind};
-use super::{HttpServer, SESSION_HEADER, VERSION_HEADER};
+use super::{HttpServer, SESSION_HEADER, TOOLSETS_HEADER, VERSION_HEADER};
 use crate::jsonrpc::{self, Outgoing, Parsed, RpcError};
 use crate::mcp::Method;
 use crate::protocol::Version;
@@ -58,6 +58,7 @@ impl HttpServer {
             ));
         }
         let session_id = headers.get(SESSION_HEADER).map(|v| v.to_str().unwrap_or_default().to_owned());
+        let toolsets = headers.get(TOOLSETS_HEADER).cloned();
         let parsed = match read_message(req.into_body(), self.config.max_message_bytes).await {
             Ok(p) => p,
             Err(r) => return r,
@@ -65,14 +66,20 @@ impl HttpServer {
         let is_initialize = matches!(&parsed, Parsed::Single(Ok(jsonrpc::Incoming::Request(r))) if Method::parse(&r.method) == Some(Method::Initialize));
 
         let (hs, reservation) = match session_id {
-            Some(id) => match self.streamable_session(&id) {
+            Some(id) => match self.streamable_session(&id, toolsets.as_ref()) {
                 Ok(hs) => (hs, None),
                 Err(r) => return r,
             },
-            None if is_initialize => match self.sessions.reserve(&self.server, Kind::Streamable) {
-                Some(r) => (Arc::clone(r.session()), Some(r)),
-                None => return too_many_sessions(),
-            },
+            None if is_initialize => {
+                let server = match self.server_narrowed_to(toolsets.as_ref()) {
+                    Ok(server) => server,
+                    Err(r) => return r,
+                };
+                match self.sessions.reserve(&server, Kind::Streamable) {
+                    Some(r) => (Arc::clone(r.session()), Some(r)),
+                    None => return too_many_sessions(),
+                }
+            }
             None => return bad_request("missing Mcp-Session-Id header: send initialize first"),
         };
         hs.touch();
@@ -162,7 +169,7 @@ impl HttpServer {
         let Some(id) = headers.get(SESSION_HEADER) else {
             return Err(bad_request("missing Mcp-Session-Id header"));
         };
-        self.streamable_session(id.to_str().unwrap_or_default())
+        self.streamable_session(id.to_str().unwrap_or_default(), headers.get(TOOLSETS_HEADER))
     }
 }
 
