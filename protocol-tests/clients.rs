@@ -37,14 +37,14 @@ use crate::support::{server_bin, HttpProc, Proc, TIMEOUT};
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(3 * TIMEOUT.as_secs());
 
 /// The seeded status page every `list_pages` result must contain.
-const SEED_PAGE: &str = "pgmain000001";
+pub(crate) const SEED_PAGE: &str = "pgmain000001";
 
 /// The key the HTTP server is configured with: a test that sees it in the double's log has lost the header.
 const SERVER_ENV_KEY: &str = "server-env-key";
 
-const MISSING: &str = "run scripts/mcp-tools.sh (scripts/test does) to install the official MCP clients";
+pub(crate) const MISSING: &str = "run scripts/mcp-tools.sh (scripts/test does) to install the official MCP clients";
 
-fn tools_dir() -> PathBuf {
+pub(crate) fn tools_dir() -> PathBuf {
     std::env::var_os("MCP_TOOLS")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".mcp-tools"))
@@ -86,24 +86,28 @@ fn node() -> PathBuf {
         node.display()
     );
     static LINK: OnceLock<()> = OnceLock::new();
-    LINK.get_or_init(|| {
-        let target = tools_dir().join("node/node_modules");
-        let link = clients_dir().join("node_modules");
-        if std::fs::read_link(&link).ok().as_deref() != Some(target.as_path()) {
-            // A fresh link renamed over the old one: atomic, so concurrent test processes cannot trip over it.
-            let tmp = clients_dir().join(format!(".node_modules.{}", std::process::id()));
-            let _ = std::fs::remove_file(&tmp);
-            std::os::unix::fs::symlink(&target, &tmp).expect("the node_modules link can be created");
-            std::fs::rename(&tmp, &link)
-                .unwrap_or_else(|e| panic!("cannot link {} to {}: {e}", link.display(), target.display()));
-        }
-    });
+    LINK.get_or_init(|| link_node_modules(&clients_dir(), "node"));
     node
+}
+
+/// Makes `dir/node_modules` (git-ignored) a link to the `node_modules` of the tools' npm folder `folder`, so that
+/// the scripts in `dir` find their packages.
+pub(crate) fn link_node_modules(dir: &Path, folder: &str) {
+    let target = tools_dir().join(folder).join("node_modules");
+    let link = dir.join("node_modules");
+    if std::fs::read_link(&link).ok().as_deref() != Some(target.as_path()) {
+        // A fresh link renamed over the old one: atomic, so concurrent test processes cannot trip over it.
+        let tmp = dir.join(format!(".node_modules.{}", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
+        std::os::unix::fs::symlink(&target, &tmp).expect("the node_modules link can be created");
+        std::fs::rename(&tmp, &link)
+            .unwrap_or_else(|e| panic!("cannot link {} to {}: {e}", link.display(), target.display()));
+    }
 }
 
 /// A command with the test process's environment minus every `PINGERA_*` variable (a developer's shell may carry
 /// some), in its own process group, with the tools' Node first on PATH.
-fn client_command(program: &Path) -> Command {
+pub(crate) fn client_command(program: &Path) -> Command {
     let mut cmd = Command::new(program);
     for (k, _) in std::env::vars_os() {
         if k.to_string_lossy().starts_with("PINGERA_") {
@@ -124,19 +128,19 @@ fn client_command(program: &Path) -> Command {
 }
 
 /// What a client run printed.
-struct Run {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) status: ExitStatus,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!("status {}\n--- stdout\n{}\n--- stderr\n{}", self.status, self.stdout, self.stderr)
     }
 
     /// The last stdout line as JSON, after checking that the client succeeded.
-    fn summary(&self, what: &str) -> Value {
+    pub(crate) fn summary(&self, what: &str) -> Value {
         assert!(self.status.success(), "{what} failed: {}", self.describe());
         let last = self.stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
         serde_json::from_str(last)
@@ -150,7 +154,7 @@ fn kill_group(pgid: u32) {
 
 /// Runs a client to completion within [`CLIENT_TIMEOUT`]. Its pipes must close within [`TIMEOUT`] after it exits
 /// (a stdio server it started holds its stderr, so this also checks that the server ended with the client).
-fn run(mut cmd: Command, what: &str) -> Run {
+pub(crate) fn run(mut cmd: Command, what: &str) -> Run {
     let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{what} does not start: {e}"));
     let pgid = child.id();
     let reader = |mut pipe: Box<dyn Read + Send>| {
@@ -189,7 +193,7 @@ fn run(mut cmd: Command, what: &str) -> Run {
     run
 }
 
-fn double() -> ApiDouble {
+pub(crate) fn double() -> ApiDouble {
     ApiDouble::spawn(DoubleOptions::default()).expect("the API double starts")
 }
 
@@ -200,7 +204,7 @@ fn http_server(d: &ApiDouble) -> HttpProc {
 }
 
 /// The double saw exactly one API request, `GET /v1/pages`, with `credential`.
-fn assert_one_list_pages_request(d: &ApiDouble, credential: &str, what: &str) {
+pub(crate) fn assert_one_list_pages_request(d: &ApiDouble, credential: &str, what: &str) {
     let reqs = d.requests();
     assert_eq!(reqs.len(), 1, "{what}: the API double should have seen one request: {reqs:?}");
     assert_eq!((reqs[0].method.as_str(), reqs[0].path.as_str()), ("GET", "/v1/pages"), "{what}: {reqs:?}");
