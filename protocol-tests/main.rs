@@ -2,6 +2,8 @@
 //! clients. Run with `cargo test` (the official-client test needs `scripts/mcp-tools.sh` first; `scripts/test` runs
 //! everything).
 
+#[cfg(feature = "external-tests")]
+mod browser;
 mod bundle;
 mod clients;
 mod conformance;
