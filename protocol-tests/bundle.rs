@@ -83,8 +83,10 @@ fn served_tools(mode: &str) -> Vec<String> {
     panic!("tools/list did not end within 99 pages");
 }
 
+/// The manifest equals the tool table (`mcpb::tests`); this checks the other side end to end: nothing the server
+/// offers in read_write mode is missing from the manifest, and nothing is listed twice.
 #[test]
-fn the_manifest_lists_every_tool_the_server_offers_and_no_other() {
+fn the_manifest_lists_every_tool_the_server_offers() {
     let manifest = manifest_of(Path::new(server_bin()));
     let listed: Vec<&str> =
         manifest["tools"].as_array().expect("tools").iter().map(|t| t["name"].as_str().expect("name")).collect();
@@ -93,11 +95,9 @@ fn the_manifest_lists_every_tool_the_server_offers_and_no_other() {
     unique.dedup();
     assert_eq!(unique.len(), listed.len(), "a tool is listed twice: {listed:?}");
     let served = served_tools("read_write");
+    assert!(served.len() > 40, "read_write mode offers too few tools: {served:?}");
     for name in &served {
         assert!(listed.contains(&name.as_str()), "the server offers {name}, the manifest does not list it");
-    }
-    for name in &listed {
-        assert!(served.iter().any(|s| s == name), "the manifest lists {name}, which read_write mode does not offer");
     }
 }
 
