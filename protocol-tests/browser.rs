@@ -20,7 +20,7 @@ use std::time::Instant;
 use serde_json::{json, Value};
 
 use crate::bundle::external::packaged;
-use crate::clients::{client_command, double, link_node_modules, run, tools_dir, MISSING};
+use crate::clients::{client_command, double, link_node_modules, run_within, tools_dir, MISSING};
 use crate::support::{fixture_server_bin, Proc, TIMEOUT};
 
 /// A running Inspector web UI.
@@ -60,7 +60,8 @@ impl Inspector {
             }
         });
         let mut inspector = Inspector { child, url: String::new() };
-        let deadline = Instant::now() + TIMEOUT;
+        // The Inspector is a large Node application: its start-up gets three single-wait bounds.
+        let deadline = Instant::now() + 3 * TIMEOUT;
         let mut seen = String::new();
         while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             seen.push_str(&line);
@@ -72,7 +73,7 @@ impl Inspector {
                 }
             }
         }
-        panic!("the Inspector printed no URL within {TIMEOUT:?}:\n{seen}");
+        panic!("the Inspector printed no URL within {:?}:\n{seen}", 3 * TIMEOUT);
     }
 }
 
@@ -108,7 +109,8 @@ fn drive(plan: &Value, what: &str) -> Value {
     let mut cmd = client_command(&tools_dir().join("bin/node"));
     cmd.arg("inspector-ui.mjs").arg(plan.to_string()).current_dir(&scripts);
     let started = Instant::now();
-    let summary = run(cmd, what).summary(what);
+    // Chromium's start-up and five steps, each with its own bounded waits, on a shared machine.
+    let summary = run_within(cmd, what, 6 * TIMEOUT).summary(what);
     println!(
         "{what}: {} steps in {:.1} s: {summary}",
         summary["steps"].as_array().map_or(0, Vec::len),

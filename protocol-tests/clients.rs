@@ -154,7 +154,12 @@ fn kill_group(pgid: u32) {
 
 /// Runs a client to completion within [`CLIENT_TIMEOUT`]. Its pipes must close within [`TIMEOUT`] after it exits
 /// (a stdio server it started holds its stderr, so this also checks that the server ended with the client).
-pub(crate) fn run(mut cmd: Command, what: &str) -> Run {
+pub(crate) fn run(cmd: Command, what: &str) -> Run {
+    run_within(cmd, what, CLIENT_TIMEOUT)
+}
+
+/// [`run`] with another bound, for clients that do more than one round of requests (a browser session).
+pub(crate) fn run_within(mut cmd: Command, what: &str, bound: Duration) -> Run {
     let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{what} does not start: {e}"));
     let pgid = child.id();
     let reader = |mut pipe: Box<dyn Read + Send>| {
@@ -172,7 +177,7 @@ pub(crate) fn run(mut cmd: Command, what: &str) -> Run {
     std::thread::spawn(move || {
         let _ = tx.send(child.wait().expect("wait works"));
     });
-    let status = exited.recv_timeout(CLIENT_TIMEOUT);
+    let status = exited.recv_timeout(bound);
     if status.is_err() {
         kill_group(pgid);
     }
@@ -186,7 +191,7 @@ pub(crate) fn run(mut cmd: Command, what: &str) -> Run {
     let stdout = stdout.unwrap_or_else(|_| out.recv_timeout(TIMEOUT).unwrap_or_default());
     let stderr = stderr.unwrap_or_else(|_| err.recv_timeout(TIMEOUT).unwrap_or_default());
     let Ok(status) = status else {
-        panic!("{what} did not finish within {CLIENT_TIMEOUT:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
+        panic!("{what} did not finish within {bound:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
     };
     let run = Run { status, stdout, stderr };
     assert!(!lingered, "{what}: a process it started outlived it by more than {TIMEOUT:?}: {}", run.describe());

@@ -6,7 +6,7 @@
 #   node/             TS SDK v1 client, TS SDK v2 client, Inspector v2 CLI, conformance 0.1.16
 #   node-alpha/       conformance 0.2.0-alpha.12 (same package name as the stable one, hence its own folder)
 #   node-bundle/      the MCP bundle CLI (@anthropic-ai/mcpb 2.1.2), TS SDK v1 and playwright-core 1.65.1, which
-#                     drives the Inspector's web UI in Debian's chromium (installed with apt-get when /usr/bin/chromium is missing)
+#                     drives the Inspector's web UI in Debian's chromium (installed with apt-get when missing)
 #   venv/ also holds skillsaw 0.22.0, for the MCP Registry's server.json schema it ships, and its jsonschema
 # Safe to re-run: an install is skipped when the pinned version is already there, so a second run takes ~1 s.
 # MCP_TOOLS overrides the folder.
@@ -76,13 +76,16 @@ npm_install "$T/node-alpha" @modelcontextprotocol/conformance@0.2.0-alpha.12
 # ESM resolves imports from one node_modules folder, so the SDK is installed here as well.
 npm_install "$T/node-bundle" @anthropic-ai/mcpb@2.1.2 playwright-core@1.65.1 @modelcontextprotocol/sdk@1.32.2
 
-# 4. Debian's chromium for the browser test (playwright-core brings no browser, and none can be downloaded here).
-if [ ! -x /usr/bin/chromium ]; then
+# 4. Debian's chromium for the browser test (playwright-core brings no browser, and none can be downloaded here), and
+# a font with the symbols the Inspector's UI uses (its copy button is U+2398), so that screenshots show them.
+deb_ok() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+if ! { [ -x /usr/bin/chromium ] && deb_ok fonts-dejavu-core && deb_ok fonts-symbola; }; then
   started=$SECONDS
   SUDO=()
   [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core \
+    fonts-symbola
   echo "chromium installed in $((SECONDS - started)) s"
 fi
 
