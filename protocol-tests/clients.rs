@@ -37,14 +37,14 @@ use crate::support::{server_bin, HttpProc, Proc, TIMEOUT};
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(3 * TIMEOUT.as_secs());
 
 /// The seeded status page every `list_pages` result must contain.
-const SEED_PAGE: &str = "pgmain000001";
+pub(crate) const SEED_PAGE: &str = "pgmain000001";
 
 /// The key the HTTP server is configured with: a test that sees it in the double's log has lost the header.
 const SERVER_ENV_KEY: &str = "server-env-key";
 
 pub(crate) const MISSING: &str = "run scripts/mcp-tools.sh (scripts/test does) to install the official MCP clients";
 
-fn tools_dir() -> PathBuf {
+pub(crate) fn tools_dir() -> PathBuf {
     std::env::var_os("MCP_TOOLS")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".mcp-tools"))
@@ -86,19 +86,23 @@ pub(crate) fn node() -> PathBuf {
         node.display()
     );
     static LINK: OnceLock<()> = OnceLock::new();
-    LINK.get_or_init(|| {
-        let target = tools_dir().join("node/node_modules");
-        let link = clients_dir().join("node_modules");
-        if std::fs::read_link(&link).ok().as_deref() != Some(target.as_path()) {
-            // A fresh link renamed over the old one: atomic, so concurrent test processes cannot trip over it.
-            let tmp = clients_dir().join(format!(".node_modules.{}", std::process::id()));
-            let _ = std::fs::remove_file(&tmp);
-            std::os::unix::fs::symlink(&target, &tmp).expect("the node_modules link can be created");
-            std::fs::rename(&tmp, &link)
-                .unwrap_or_else(|e| panic!("cannot link {} to {}: {e}", link.display(), target.display()));
-        }
-    });
+    LINK.get_or_init(|| link_node_modules(&clients_dir(), "node"));
     node
+}
+
+/// Makes `dir/node_modules` (git-ignored) a link to the `node_modules` of the tools' npm folder `folder`, so that
+/// the scripts in `dir` find their packages.
+pub(crate) fn link_node_modules(dir: &Path, folder: &str) {
+    let target = tools_dir().join(folder).join("node_modules");
+    let link = dir.join("node_modules");
+    if std::fs::read_link(&link).ok().as_deref() != Some(target.as_path()) {
+        // A fresh link renamed over the old one: atomic, so concurrent test processes cannot trip over it.
+        let tmp = dir.join(format!(".node_modules.{}", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
+        std::os::unix::fs::symlink(&target, &tmp).expect("the node_modules link can be created");
+        std::fs::rename(&tmp, &link)
+            .unwrap_or_else(|e| panic!("cannot link {} to {}: {e}", link.display(), target.display()));
+    }
 }
 
 /// A command with the test process's environment minus every `PINGERA_*` variable (a developer's shell may carry
@@ -124,19 +128,19 @@ pub(crate) fn client_command(program: &Path) -> Command {
 }
 
 /// What a client run printed.
-struct Run {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) status: ExitStatus,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!("status {}\n--- stdout\n{}\n--- stderr\n{}", self.status, self.stdout, self.stderr)
     }
 
     /// The last stdout line as JSON, after checking that the client succeeded.
-    fn summary(&self, what: &str) -> Value {
+    pub(crate) fn summary(&self, what: &str) -> Value {
         assert!(self.status.success(), "{what} failed: {}", self.describe());
         let last = self.stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
         serde_json::from_str(last)
@@ -150,7 +154,12 @@ pub(crate) fn kill_group(pgid: u32) {
 
 /// Runs a client to completion within [`CLIENT_TIMEOUT`]. Its pipes must close within [`TIMEOUT`] after it exits
 /// (a stdio server it started holds its stderr, so this also checks that the server ended with the client).
-fn run(mut cmd: Command, what: &str) -> Run {
+pub(crate) fn run(cmd: Command, what: &str) -> Run {
+    run_within(cmd, what, CLIENT_TIMEOUT)
+}
+
+/// [`run`] with another bound, for clients that do more than one round of requests (a browser session).
+pub(crate) fn run_within(mut cmd: Command, what: &str, bound: Duration) -> Run {
     let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{what} does not start: {e}"));
     let pgid = child.id();
     let reader = |mut pipe: Box<dyn Read + Send>| {
@@ -168,7 +177,7 @@ fn run(mut cmd: Command, what: &str) -> Run {
     std::thread::spawn(move || {
         let _ = tx.send(child.wait().expect("wait works"));
     });
-    let status = exited.recv_timeout(CLIENT_TIMEOUT);
+    let status = exited.recv_timeout(bound);
     if status.is_err() {
         kill_group(pgid);
     }
@@ -182,14 +191,14 @@ fn run(mut cmd: Command, what: &str) -> Run {
     let stdout = stdout.unwrap_or_else(|_| out.recv_timeout(TIMEOUT).unwrap_or_default());
     let stderr = stderr.unwrap_or_else(|_| err.recv_timeout(TIMEOUT).unwrap_or_default());
     let Ok(status) = status else {
-        panic!("{what} did not finish within {CLIENT_TIMEOUT:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
+        panic!("{what} did not finish within {bound:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
     };
     let run = Run { status, stdout, stderr };
     assert!(!lingered, "{what}: a process it started outlived it by more than {TIMEOUT:?}: {}", run.describe());
     run
 }
 
-fn double() -> ApiDouble {
+pub(crate) fn double() -> ApiDouble {
     ApiDouble::spawn(DoubleOptions::default()).expect("the API double starts")
 }
 
@@ -200,7 +209,7 @@ fn http_server(d: &ApiDouble) -> HttpProc {
 }
 
 /// The double saw exactly one API request, `GET /v1/pages`, with `credential`.
-fn assert_one_list_pages_request(d: &ApiDouble, credential: &str, what: &str) {
+pub(crate) fn assert_one_list_pages_request(d: &ApiDouble, credential: &str, what: &str) {
     let reqs = d.requests();
     assert_eq!(reqs.len(), 1, "{what}: the API double should have seen one request: {reqs:?}");
     assert_eq!((reqs[0].method.as_str(), reqs[0].path.as_str()), ("GET", "/v1/pages"), "{what}: {reqs:?}");

@@ -4,6 +4,9 @@
 //! `external-tests` (`scripts/test` installs the tools and turns it on).
 
 #[cfg(feature = "external-tests")]
+mod browser;
+mod bundle;
+#[cfg(feature = "external-tests")]
 mod clients;
 #[cfg(feature = "external-tests")]
 mod conformance;

