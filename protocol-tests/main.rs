@@ -9,6 +9,7 @@ mod clients;
 mod conformance;
 mod fixture_server;
 mod http;
+mod pressure;
 mod props;
 mod stdio;
 mod support;

@@ -38,6 +38,7 @@ pub mod check;
 pub mod codec;
 pub mod config;
 pub mod jsonrpc;
+pub mod limits;
 pub mod mcp;
 pub mod pingera;
 pub mod protocol;

@@ -130,7 +130,8 @@ async fn serve_http(config: Config) -> ExitCode {
 
 /// The protocol core serving the Pingera service of the configuration.
 fn pingera_server(config: Config) -> std::sync::Arc<Server> {
-    Server::new(std::sync::Arc::new(Pingera::new(std::sync::Arc::new(config))))
+    let limits = config.limits;
+    Server::with_limits(std::sync::Arc::new(Pingera::new(std::sync::Arc::new(config))), limits)
 }
 
 /// Logs go to stderr. RUST_LOG wins when set; otherwise PINGERA_DEBUG chooses between debug and info.
