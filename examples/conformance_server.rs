@@ -817,10 +817,7 @@ fn main() -> ExitCode {
     runtime.block_on(async move {
         match config.transport {
             Transport::Stdio => {
-                let opts = stdio::StdioOptions {
-                    max_message_bytes: config.max_message_bytes,
-                    shutdown_timeout: config.shutdown_timeout,
-                };
+                let opts = stdio::StdioOptions::from_config(&config);
                 let session = Session::new(Server::new(service));
                 match stdio::serve(session, std::io::stdin(), std::io::stdout(), opts, shutdown_signal()).await {
                     Ok(_) => ExitCode::SUCCESS,

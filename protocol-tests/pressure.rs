@@ -68,3 +68,74 @@ fn a_batch_reply_past_the_size_cap_is_one_error() {
     assert_eq!(r["error"]["data"]["limit"], 200_000, "{r}");
     assert!(r["error"]["message"].as_str().unwrap().contains("PINGERA_MAX_BATCH_REPLY_BYTES"), "{r}");
 }
+
+/// Waits, with the suite's bound, until `done` or until `progress` stops moving for a second; true when done.
+fn until_done_or_stalled(done: impl Fn() -> bool, progress: impl Fn() -> usize) -> bool {
+    let start = Instant::now();
+    let mut last = (progress(), Instant::now());
+    loop {
+        if done() {
+            return true;
+        }
+        let now = progress();
+        if now != last.0 {
+            last = (now, Instant::now());
+        } else if last.1.elapsed() >= Duration::from_secs(1) {
+            return false;
+        }
+        assert!(start.elapsed() < TIMEOUT, "still moving after {TIMEOUT:?}");
+        std::thread::sleep(POLL);
+    }
+}
+
+#[test]
+fn a_stdio_client_that_never_reads_makes_the_server_stop_reading_and_memory_stays_flat() {
+    const N: usize = 100_000;
+    let mut child = Command::new(server_bin())
+        .env_clear()
+        .env("PINGERA_API_KEY", "k")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let pid = child.id();
+    let mut stdin = child.stdin.take().unwrap();
+    // Held open and, for now, never read.
+    let mut stdout = child.stdout.take().unwrap();
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&sent);
+    let writer = std::thread::spawn(move || {
+        let init = json!({"jsonrpc": "2.0", "id": "init", "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
+        writeln!(stdin, "{init}").unwrap();
+        for i in 0..N {
+            let line = format!("{{\"jsonrpc\":\"2.0\",\"id\":{i},\"method\":\"resources/list\"}}\n");
+            stdin.write_all(line.as_bytes()).expect("the server reads its input");
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+        stdin
+    });
+    let finished = until_done_or_stalled(|| writer.is_finished(), || sent.load(Ordering::Relaxed));
+    let stalled_at = sent.load(Ordering::Relaxed);
+    let peak = status_kib(pid, "VmHWM");
+    eprintln!("stdio, client not reading: writer stalled at {stalled_at} of {N}; server VmHWM {peak} KiB");
+    assert!(!finished, "the server read all {N} requests although nobody read its replies");
+    assert!(peak < 48 * MIB, "peak RSS {peak} KiB with a client that does not read");
+
+    // Once the client reads, every request is answered and the input resumes.
+    let mut replies = 0usize;
+    let mut buf = vec![0u8; 1 << 16];
+    while replies < N + 1 {
+        let n = stdout.read(&mut buf).expect("the server writes");
+        assert!(n > 0, "output ended after {replies} replies");
+        replies += buf[..n].iter().filter(|b| **b == b'\n').count();
+    }
+    let stdin = writer.join().unwrap();
+    let peak = status_kib(pid, "VmHWM");
+    eprintln!("stdio: all {N} answered; server VmHWM {peak} KiB");
+    assert!(peak < 48 * MIB, "peak RSS {peak} KiB");
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert!(status.success());
+}

@@ -67,7 +67,7 @@ fn main() -> ExitCode {
     if config.both_credentials_set {
         log::info!("both PINGERA_API_KEY and PINGERA_JWT_TOKEN are set; the JWT is used");
     }
-    let opts = StdioOptions { max_message_bytes: config.max_message_bytes, shutdown_timeout: config.shutdown_timeout };
+    let opts = StdioOptions::from_config(&config);
     log::info!(
         "pingera-mcp {} serving stdio, mode {}, API {}",
         env!("CARGO_PKG_VERSION"),
