@@ -139,3 +139,104 @@ fn a_stdio_client_that_never_reads_makes_the_server_stop_reading_and_memory_stay
     let status = child.wait().unwrap();
     assert!(status.success());
 }
+
+fn http_server(d: &ApiDouble, extra: &[(&str, &str)]) -> HttpProc {
+    let base = d.base_url();
+    let mut env = vec![("PINGERA_BASE_URL", base.as_str()), ("PINGERA_API_KEY", "env-key")];
+    env.extend_from_slice(extra);
+    HttpProc::start(&env)
+}
+
+/// Reads from `stream` until the peer closes it; fails the test after [`TIMEOUT`]. Returns what was read.
+fn read_to_close(stream: &mut TcpStream) -> String {
+    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let mut out = Vec::new();
+    match stream.read_to_end(&mut out) {
+        Ok(_) => String::from_utf8_lossy(&out).into_owned(),
+        Err(e) => panic!("the connection stayed open ({e}); read so far: {}", String::from_utf8_lossy(&out)),
+    }
+}
+
+#[test]
+fn a_body_that_never_arrives_gets_408_and_the_connection_closes() {
+    let d = double();
+    let s = http_server(&d, &[("PINGERA_HTTP_BODY_TIMEOUT", "1")]);
+    for path in ["/mcp", "/messages?sessionId=x"] {
+        let mut c = TcpStream::connect(s.addr).unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAccept: application/json, \
+             text/event-stream\r\nContent-Length: 40\r\n\r\n",
+            s.addr
+        );
+        c.write_all(head.as_bytes()).unwrap();
+        let started = Instant::now();
+        let answer = read_to_close(&mut c);
+        if path == "/mcp" {
+            assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+            assert!(answer.contains("PINGERA_HTTP_BODY_TIMEOUT"), "{answer}");
+        } else {
+            // An unknown HTTP+SSE session is refused before its body is read; the connection still closes.
+            assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+        }
+        assert!(started.elapsed() < TIMEOUT);
+    }
+}
+
+#[test]
+fn health_and_info_obey_the_host_check() {
+    let d = double();
+    let s = http_server(&d, &[]);
+    for path in ["/health", "/"] {
+        let r = request(s.addr, "GET", path, &[("Host", "evil.example.com")], b"");
+        assert_eq!(r.status, 403, "{path}");
+        let r = request(s.addr, "GET", path, &[("Host", "localhost:5000")], b"");
+        assert_eq!(r.status, 200, "{path}");
+        let r = request(s.addr, "GET", path, &[("Origin", "https://evil.example.com")], b"");
+        assert_eq!(r.status, 403, "{path}");
+    }
+}
+
+/// POSTs a message to an HTTP+SSE session and returns the status.
+fn post_legacy(addr: std::net::SocketAddr, endpoint: &str, body: &Value) -> u16 {
+    request(addr, "POST", endpoint, &[("Content-Type", "application/json")], body.to_string().as_bytes()).status
+}
+
+#[test]
+fn an_sse_client_that_never_reads_loses_its_session_not_the_servers_memory() {
+    let d = double();
+    let s = http_server(&d, &[]);
+    let mut stream = request(s.addr, "GET", "/sse", &[("Accept", "text/event-stream")], b"");
+    assert_eq!(stream.status, 200);
+    let (event, endpoint) = stream.next_event().expect("the endpoint event");
+    assert_eq!(event, "endpoint");
+    // From here on the client never reads its stream.
+    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2024-11-05", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
+    assert_eq!(post_legacy(s.addr, &endpoint, &init), 202);
+    assert_eq!(post_legacy(s.addr, &endpoint, &json!({"jsonrpc": "2.0", "method": "notifications/initialized"})), 202);
+    let mut accepted = 0;
+    let mut refused = 0;
+    for id in 1..=2000 {
+        match post_legacy(s.addr, &endpoint, &json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"})) {
+            202 if refused == 0 => accepted += 1,
+            404 => refused += 1,
+            other => panic!("POST {id} answered {other} after {refused} refusals"),
+        }
+    }
+    let peak = status_kib(s.proc.pid(), "VmHWM");
+    eprintln!("HTTP+SSE, stream never read: {accepted} POSTs accepted, then {refused} refused; VmHWM {peak} KiB");
+    assert!(refused > 0, "all 2000 replies were queued for a stream nobody reads");
+    s.proc.wait_stderr("an HTTP+SSE session ended: its client fell 64 messages behind");
+    // Before, every reply was kept: 144 MB for these 2000.
+    assert!(peak < 64 * MIB, "peak RSS {peak} KiB");
+    // The server still serves others.
+    let sid = initialize(s.addr, "2025-11-25", &[]);
+    let r = post(
+        s.addr,
+        Some(&sid),
+        &[("MCP-Protocol-Version", "2025-11-25")],
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
+    );
+    assert_eq!(r.status, 200);
+    drop(stream);
+}

@@ -1,7 +1,9 @@
 //! HTTP bodies for the hyper side: a complete body, or a stream of chunks fed by a channel (SSE).
 //!
 //! Invariant: a streamed body ends exactly when every sender of its channel is gone, so a stream closes when the
-//! request it serves is answered (or its session ends) and never before; the bodies never fail.
+//! request it serves is answered (or its session ends) and never before; the bodies never fail. A stream's channel
+//! is bounded (`PINGERA_MAX_QUEUED_MESSAGES`): what a slow reader has not taken is never more than that many
+//! messages, and the sender decides what falling behind costs ([`send_last`] for a reply, which waits).
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -16,7 +18,7 @@ pub enum Body {
     /// A complete body (possibly empty).
     Full(Option<Bytes>),
     /// Chunks as they are sent; the body ends when the channel closes.
-    Stream(mpsc::UnboundedReceiver<Bytes>),
+    Stream(mpsc::Receiver<Bytes>),
 }
 
 impl Body {
@@ -31,9 +33,9 @@ impl Body {
         Body::Full((!b.is_empty()).then_some(b))
     }
 
-    /// A streamed body and the sender that feeds it.
-    pub fn channel() -> (mpsc::UnboundedSender<Bytes>, Body) {
-        let (tx, rx) = mpsc::unbounded_channel();
+    /// A streamed body and the sender that feeds it, holding at most `capacity` chunks the reader has not taken.
+    pub fn channel(capacity: usize) -> (mpsc::Sender<Bytes>, Body) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
         (tx, Body::Stream(rx))
     }
 }
@@ -59,6 +61,16 @@ impl hyper::body::Body for Body {
             Body::Full(None) => SizeHint::with_exact(0),
             Body::Stream(_) => SizeHint::default(),
         }
+    }
+}
+
+/// Sends the last message of a stream (the reply it exists for): at once when there is room, otherwise on a task
+/// that waits until the reader takes it or goes away, so a reply is never dropped for a slow reader.
+pub fn send_last(tx: mpsc::Sender<Bytes>, chunk: Bytes) {
+    if let Err(mpsc::error::TrySendError::Full(chunk)) = tx.try_send(chunk) {
+        tokio::spawn(async move {
+            let _ = tx.send(chunk).await;
+        });
     }
 }
 

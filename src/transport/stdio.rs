@@ -217,14 +217,7 @@ impl Out {
     }
 }
 
-async fn dispatch(
-    session: &Arc<Session>,
-    frame: Frame,
-    cx: &CallCx,
-    tx: &Out,
-    tasks: &mut JoinSet<()>,
-    limit: usize,
-) {
+async fn dispatch(session: &Arc<Session>, frame: Frame, cx: &CallCx, tx: &Out, tasks: &mut JoinSet<()>, limit: usize) {
     // Finished tasks are reaped as frames arrive, so a long session does not accumulate them.
     while tasks.try_join_next().is_some() {}
     let handled = match frame {

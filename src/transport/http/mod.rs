@@ -60,6 +60,10 @@ pub struct HttpOptions {
     pub max_message_bytes: usize,
     /// How long a client may take to send a request's headers.
     pub header_timeout: Duration,
+    /// How long a client may take to send a request's body.
+    pub body_timeout: Duration,
+    /// The most connections open at once (before fitting it to the file-descriptor limit).
+    pub max_connections: usize,
     /// Origins allowed besides loopback ones.
     pub allowed_origins: Vec<String>,
     /// Whether a request without `Authorization` is refused (401).
@@ -82,6 +86,8 @@ impl HttpOptions {
         HttpOptions {
             max_message_bytes: config.max_message_bytes,
             header_timeout: config.http_header_timeout,
+            body_timeout: config.http_body_timeout,
+            max_connections: config.http_max_connections,
             allowed_origins: config.http_allowed_origins.clone(),
             require_auth_header: config.require_auth_header,
             max_sessions: config.http_max_sessions,
@@ -190,8 +196,11 @@ impl HttpServer {
         let method = req.method().clone();
         log::debug!("{method} {path}");
         match path.as_str() {
-            "/health" if method == Method::GET => self.health(),
-            "/" if method == Method::GET => self.info(),
+            "/health" | "/" if method == Method::GET => match self.gate.check_host(req.headers()) {
+                Err(refused) => refused,
+                Ok(()) if path == "/health" => self.health(),
+                Ok(()) => self.info(),
+            },
             "/health" | "/" => method_not_allowed("GET"),
             p if p == MCP_PATH || p == "/mcp/" => match method {
                 Method::POST => self.post_mcp(req).await,

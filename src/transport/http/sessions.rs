@@ -32,7 +32,7 @@ pub(super) struct HttpSession {
     last_used: Mutex<Instant>,
     /// The open server-to-client stream: the GET stream (Streamable) or the SSE stream that carries every reply
     /// (HTTP+SSE).
-    pub stream: Mutex<Option<mpsc::UnboundedSender<Bytes>>>,
+    pub stream: Mutex<Option<mpsc::Sender<Bytes>>>,
 }
 
 impl HttpSession {
@@ -47,18 +47,45 @@ impl HttpSession {
         self.session.stop_waiting_for_client();
     }
 
-    /// Sends a message on the session's stream; false when none is open.
+    /// Sends a message on the session's stream; false when none is open. A stream whose reader has fallen the
+    /// queue's length behind is closed instead of buffering more: an HTTP+SSE session, which has no other way to
+    /// answer, ends with it; a Streamable HTTP client may open a new GET stream.
     pub fn send_on_stream(&self, out: &Outgoing) -> bool {
-        match lock(&self.stream).as_ref() {
-            Some(tx) => tx.send(sse_message(&jsonrpc::encode(out))).is_ok(),
-            None => false,
+        let mut stream = lock(&self.stream);
+        let Some(tx) = stream.as_ref() else { return false };
+        match tx.try_send(sse_message(&jsonrpc::encode(out))) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                let queued = tx.max_capacity();
+                stream.take();
+                drop(stream);
+                if self.kind == Kind::LegacySse {
+                    log::warn!(
+                        "an HTTP+SSE session ended: its client fell {queued} messages behind reading its stream \
+                         (PINGERA_MAX_QUEUED_MESSAGES)"
+                    );
+                    self.session.stop_waiting_for_client();
+                } else {
+                    log::warn!(
+                        "closed a session's GET stream: its client fell {queued} messages behind reading it \
+                         (PINGERA_MAX_QUEUED_MESSAGES)"
+                    );
+                }
+                false
+            }
         }
+    }
+
+    /// Whether the session's stream is open (an HTTP+SSE session without one has ended).
+    pub fn stream_open(&self) -> bool {
+        lock(&self.stream).as_ref().is_some_and(|t| !t.is_closed())
     }
 
     /// Whether the reaper may end it: idle for `idle` with nothing running, or an HTTP+SSE session whose stream
     /// the client closed.
     fn expired(&self, idle: Duration) -> bool {
-        let stream_gone = self.kind == Kind::LegacySse && lock(&self.stream).as_ref().is_none_or(|t| t.is_closed());
+        let stream_gone = self.kind == Kind::LegacySse && !self.stream_open();
         stream_gone || (lock(&self.last_used).elapsed() >= idle && self.session.in_flight() == 0)
     }
 }

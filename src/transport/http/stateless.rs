@@ -16,7 +16,7 @@ use crate::mcp::StatelessHeaders;
 use crate::protocol::{HEADER_MISMATCH, MISSING_REQUIRED_CLIENT_CAPABILITY, UNSUPPORTED_PROTOCOL_VERSION};
 use crate::service::Authorization;
 use crate::session::{CallCx, Handled};
-use crate::transport::body::{sse_message, Body};
+use crate::transport::body::{send_last, sse_message, Body};
 use crate::transport::{answer, deliver, Run};
 
 impl HttpServer {
@@ -33,7 +33,8 @@ impl HttpServer {
             method: header(req.headers(), "mcp-method"),
             name: header(req.headers(), "mcp-name"),
         };
-        let request = match read_message(req.into_body(), self.config.max_message_bytes).await {
+        let request = match read_message(req.into_body(), self.config.max_message_bytes, self.config.body_timeout).await
+        {
             Ok(Parsed::Single(Ok(jsonrpc::Incoming::Request(r)))) => r,
             Ok(Parsed::Single(_)) => return accepted(),
             Ok(Parsed::Batch(_)) => {
@@ -44,10 +45,17 @@ impl HttpServer {
         let session = self.fresh_session();
         let parsed = Parsed::Single(Ok(jsonrpc::Incoming::Request(request)));
         let stream = session.wants_stream(&parsed);
-        let (tx, body) = if stream { Body::channel() } else { (mpsc::unbounded_channel().0, Body::empty()) };
+        let (tx, body) = if stream {
+            Body::channel(self.server.limits.max_queued_messages)
+        } else {
+            (mpsc::channel(1).0, Body::empty())
+        };
         let sink_tx = tx.clone();
         let mut cx = CallCx::new(authorization, move |msg| {
-            let _ = sink_tx.send(sse_message(&jsonrpc::encode(&msg)));
+            // A client that lets this many notifications pile up loses the later ones, never the reply.
+            if sink_tx.try_send(sse_message(&jsonrpc::encode(&msg))).is_err() {
+                log::debug!("a notification was dropped: its stream is full or closed");
+            }
         });
         cx.stateless = Some(headers);
         let handled = session.handle(parsed, &cx);
@@ -65,9 +73,7 @@ impl HttpServer {
                         }
                     }
                 };
-                let send = move |out: Outgoing| {
-                    let _ = tx.send(sse_message(&jsonrpc::encode(&out)));
-                };
+                let send = move |out: Outgoing| send_last(tx, sse_message(&jsonrpc::encode(&out)));
                 deliver(Handled::Deferred(Box::pin(until_closed)), send, Run::Spawned).await;
                 sse_reply(body)
             }

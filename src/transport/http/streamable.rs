@@ -22,7 +22,7 @@ use super::{HttpServer, SESSION_HEADER, VERSION_HEADER};
 use crate::jsonrpc::{self, Outgoing, Parsed, RpcError};
 use crate::protocol::Version;
 use crate::session::CallCx;
-use crate::transport::body::{sse_message, Body};
+use crate::transport::body::{send_last, sse_message, Body};
 use crate::transport::{answer, deliver, Run};
 
 impl HttpServer {
@@ -57,7 +57,8 @@ impl HttpServer {
             ));
         }
         let session_id = headers.get(SESSION_HEADER).map(|v| v.to_str().unwrap_or_default().to_owned());
-        let parsed = match read_message(req.into_body(), self.config.max_message_bytes).await {
+        let parsed = match read_message(req.into_body(), self.config.max_message_bytes, self.config.body_timeout).await
+        {
             Ok(p) => p,
             Err(r) => return r,
         };
@@ -84,16 +85,17 @@ impl HttpServer {
         hs.touch();
 
         if hs.session.wants_stream(&parsed) {
-            let (tx, body) = Body::channel();
+            let (tx, body) = Body::channel(self.server.limits.max_queued_messages);
             let sink_tx = tx.clone();
             let cx = CallCx::new(authorization, move |msg| {
-                let _ = sink_tx.send(sse_message(&jsonrpc::encode(&msg)));
+                // A client that lets this many notifications pile up loses the later ones, never the reply.
+                if sink_tx.try_send(sse_message(&jsonrpc::encode(&msg))).is_err() {
+                    log::debug!("a notification was dropped: its stream is full or closed");
+                }
             });
             let handled = hs.session.handle(parsed, &cx);
             drop(cx);
-            let send = move |out: Outgoing| {
-                let _ = tx.send(sse_message(&jsonrpc::encode(&out)));
-            };
+            let send = move |out: Outgoing| send_last(tx, sse_message(&jsonrpc::encode(&out)));
             return if deliver(handled, send, Run::Spawned).await { sse_reply(body) } else { accepted() };
         }
         // Notifications of a request answered with one JSON body go on the session's GET stream if one is open
@@ -136,7 +138,7 @@ impl HttpServer {
             Err(r) => return r,
         };
         hs.touch();
-        let (tx, body) = Body::channel();
+        let (tx, body) = Body::channel(self.server.limits.max_queued_messages);
         {
             let mut stream = crate::lock(&hs.stream);
             if stream.as_ref().is_some_and(|s| !s.is_closed()) {
