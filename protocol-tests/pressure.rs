@@ -240,3 +240,29 @@ fn an_sse_client_that_never_reads_loses_its_session_not_the_servers_memory() {
     assert_eq!(r.status, 200);
     drop(stream);
 }
+
+#[test]
+fn a_flood_of_initialize_requests_cannot_lock_a_real_client_out() {
+    let d = double();
+    let s = http_server(&d, &[]);
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "flood", "version": "1"}}});
+    // The default table holds 1000 sessions; the flood fills it with sessions it never uses.
+    let flood = || {
+        for _ in 0..1000 {
+            assert_eq!(post(s.addr, None, &[], &init).status, 200);
+        }
+    };
+    flood();
+    assert_eq!(request(s.addr, "GET", "/health", &[], b"").json()["sessions"], 1000);
+    // Before, every other client got 503 for the whole idle timeout (30 minutes).
+    let sid = initialize(s.addr, "2025-11-25", &[]);
+    let tools = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+    let v = ("MCP-Protocol-Version", "2025-11-25");
+    assert_eq!(post(s.addr, Some(&sid), &[v], &tools).status, 200);
+    // A session in use does not give way to a second flood.
+    flood();
+    assert_eq!(post(s.addr, Some(&sid), &[v], &tools).status, 200);
+    assert_eq!(request(s.addr, "GET", "/health", &[], b"").json()["sessions"], 1000);
+    s.proc.wait_stderr("gave way to a new session");
+}

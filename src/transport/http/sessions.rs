@@ -3,10 +3,13 @@
 //!
 //! Invariant: the number of live sessions plus the reserved slots never exceeds the limit, because a slot is
 //! reserved in the same critical section that checks the limit; a reservation that is not committed (the
-//! `initialize` failed, or its request went away) gives its slot back when dropped.
+//! `initialize` failed, or its request went away) gives its slot back when dropped. When the table is full, the
+//! oldest session that was never used after it started gives way to the new one, so a flood of `initialize`
+//! requests cannot lock real clients out; only sessions in use make a new client wait (503).
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -30,13 +33,19 @@ pub(super) struct HttpSession {
     pub session: Arc<Session>,
     kind: Kind,
     last_used: Mutex<Instant>,
+    /// When the session was created, to find the oldest unused one.
+    created: Instant,
+    /// Whether any request used the session after the one that started it.
+    used: AtomicBool,
     /// The open server-to-client stream: the GET stream (Streamable) or the SSE stream that carries every reply
     /// (HTTP+SSE).
     pub stream: Mutex<Option<mpsc::Sender<Bytes>>>,
 }
 
 impl HttpSession {
+    /// Notes a request to the live session: it is in use, and not idle.
     pub fn touch(&self) {
+        self.used.store(true, Ordering::Relaxed);
         *lock(&self.last_used) = Instant::now();
     }
 
@@ -141,7 +150,13 @@ impl Registry {
         {
             let mut inner = self.inner();
             if inner.live.len() + inner.reserved >= self.max {
-                return None;
+                let unused = inner.live.iter().filter(|(_, s)| !s.used.load(Ordering::Relaxed));
+                let (id, _) = unused.min_by_key(|(_, s)| s.created)?;
+                let id = id.clone();
+                if let Some(s) = inner.live.remove(&id) {
+                    s.end();
+                }
+                log::info!("session {} ended: never used, it gave way to a new session (table full)", short(&id));
             }
             inner.reserved += 1;
         }
@@ -149,6 +164,8 @@ impl Registry {
             session: Session::new(Arc::clone(server)),
             kind,
             last_used: Mutex::new(Instant::now()),
+            created: Instant::now(),
+            used: AtomicBool::new(false),
             stream: Mutex::new(None),
         });
         Some(Reservation { registry: self, session: Some(session) })
@@ -246,20 +263,41 @@ mod tests {
         let server = crate::session::tests::tools_only_server();
         let registry = Registry::new(3);
         let barrier = std::sync::Barrier::new(8);
-        let won: usize = std::thread::scope(|s| {
+        // Reservations held open never give way, so exactly three of eight racing ones win.
+        let won: Vec<Reservation<'_>> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..8)
                 .map(|_| {
                     s.spawn(|| {
                         barrier.wait();
-                        registry.reserve(&server, Kind::Streamable).map(Reservation::commit).is_some() as usize
+                        registry.reserve(&server, Kind::Streamable)
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().expect("no panic")).sum()
+            handles.into_iter().filter_map(|h| h.join().expect("no panic")).collect()
         });
-        assert_eq!(won, 3);
+        assert_eq!(won.len(), 3);
+        let won: Vec<String> = won.into_iter().map(Reservation::commit).collect();
         assert_eq!(registry.len(), 3);
+        // Sessions in use never give way.
+        for id in &won {
+            registry.find(id, Kind::Streamable).expect("live").touch();
+        }
         assert!(registry.reserve(&server, Kind::LegacySse).is_none());
+    }
+
+    #[test]
+    fn the_oldest_unused_session_gives_way_when_the_table_is_full() {
+        let server = crate::session::tests::tools_only_server();
+        let registry = Registry::new(3);
+        let ids: Vec<String> =
+            (0..3).map(|_| registry.reserve(&server, Kind::Streamable).expect("a free slot").commit()).collect();
+        registry.find(&ids[0], Kind::Streamable).expect("live").touch();
+        let newcomer = registry.reserve(&server, Kind::Streamable).expect("an unused session gives way").commit();
+        assert!(registry.find(&ids[0], Kind::Streamable).is_some(), "a used session stays");
+        assert!(registry.find(&ids[1], Kind::Streamable).is_none(), "the oldest unused one gave way");
+        assert!(registry.find(&ids[2], Kind::Streamable).is_some());
+        assert!(registry.find(&newcomer, Kind::Streamable).is_some());
+        assert_eq!(registry.len(), 3);
     }
 
     #[test]

@@ -82,7 +82,9 @@ impl HttpServer {
             },
             None => return bad_request("missing Mcp-Session-Id header: send initialize first"),
         };
-        hs.touch();
+        if reservation.is_none() {
+            hs.touch();
+        }
 
         if hs.session.wants_stream(&parsed) {
             let (tx, body) = Body::channel(self.server.limits.max_queued_messages);
