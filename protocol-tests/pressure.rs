@@ -266,3 +266,39 @@ fn a_flood_of_initialize_requests_cannot_lock_a_real_client_out() {
     assert_eq!(request(s.addr, "GET", "/health", &[], b"").json()["sessions"], 1000);
     s.proc.wait_stderr("gave way to a new session");
 }
+
+#[test]
+fn idle_connections_past_the_descriptor_limit_cannot_lock_out_health() {
+    const LIMIT: usize = 1024;
+    const IDLE: usize = 1030;
+    let d = double();
+    let base = d.base_url();
+    // The server runs under a file-descriptor limit of 1024, lowered by the shell before it starts. A long header
+    // timeout keeps idle connections open for the whole test unless the server closes them itself.
+    let script = format!("ulimit -n {LIMIT} && exec '{}'", server_bin());
+    let s = HttpProc::start_bin(
+        std::path::Path::new("/bin/sh"),
+        &[("PINGERA_BASE_URL", base.as_str()), ("PINGERA_API_KEY", "k"), ("PINGERA_HTTP_HEADER_TIMEOUT", "300")],
+        &["-c", &script],
+    );
+    let pid = s.proc.pid();
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    assert!(limits.lines().any(|l| l.starts_with("Max open files") && l.contains(&LIMIT.to_string())), "{limits}");
+    let idle: Vec<TcpStream> = (0..IDLE).map(|_| TcpStream::connect(s.addr).expect("connect")).collect();
+    let started = Instant::now();
+    let r = request(s.addr, "GET", "/health", &[], b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["status"], "healthy");
+    let fds = open_fds(pid);
+    eprintln!("{IDLE} idle connections under a limit of {LIMIT}: /health in {:?}, {fds} fds open", started.elapsed());
+    assert!(fds < LIMIT, "{fds} descriptors open");
+    // A real client still gets a session and an answer.
+    let sid = initialize(s.addr, "2025-11-25", &[]);
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+    assert_eq!(post(s.addr, Some(&sid), &[("MCP-Protocol-Version", "2025-11-25")], &ping).status, 200);
+    // The cap keeps accept from failing at all, and the limit is reported once, not once per connection.
+    let log = s.proc.stderr();
+    assert!(!log.contains("accept failed"), "{log}");
+    assert_eq!(log.matches("idle ones now give way").count(), 1, "{log}");
+    drop(idle);
+}

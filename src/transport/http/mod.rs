@@ -7,12 +7,14 @@
 //! [`crate::session::CallCx`]: sessions hold no credential, so one caller's key can never serve another caller's
 //! call. Protocol decisions are the [`Session`]'s; these modules only map them to HTTP.
 //!
-//! Codemap: this file is the accept loop, shutdown and routing; `gate` (Host, Origin, credential, media types),
+//! Codemap: this file is the accept loop, shutdown and routing; `conns` (the connection cap and which connections
+//! give way), `gate` (Host, Origin, credential, media types),
 //! `sessions` (the session registry, its limit and the idle reaper), `streamable` (POST/GET/DELETE `/mcp` of the
 //! handshake era), `stateless` (2026-07-28 requests: headers in, status codes out), `legacy` (HTTP+SSE) and
 //! `reply` (responses, body reading, keep-alive). Every path hands the session's answer to
 //! [`crate::transport::deliver`].
 
+mod conns;
 mod gate;
 mod legacy;
 mod reply;
@@ -36,6 +38,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use self::conns::{Admitted, BusyGuard, Conns, EVICT_GRACE};
 use self::gate::Gate;
 use self::reply::{error_reply, json_reply, method_not_allowed, Reply};
 use self::sessions::Registry;
@@ -43,6 +46,7 @@ use crate::config::Config;
 use crate::jsonrpc::{ErrorCode, RpcError};
 use crate::protocol::Version;
 use crate::session::{Server, Session};
+use crate::transport::body::Body;
 
 /// The Streamable HTTP endpoint.
 pub const MCP_PATH: &str = "/mcp";
@@ -123,8 +127,11 @@ pub async fn serve(
         config: options,
     });
     let reaper = tokio::spawn(sessions::reap_idle(Arc::clone(&http.sessions), http.config.session_idle));
+    let admitted = Conns::new(http.config.max_connections);
     let mut conns: JoinSet<()> = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
+    // The pause after a failed accept doubles up to a second while accepting keeps failing.
+    let mut backoff = Duration::ZERO;
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
@@ -134,15 +141,31 @@ pub async fn serve(
         let (stream, peer) = match accepted {
             Ok(a) => a,
             Err(e) => {
-                // Running out of file descriptors is the usual cause; a short pause lets connections close.
-                log::warn!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                // Running out of file descriptors is the usual cause (the cap keeps a reserve, but other parts of
+                // the process use descriptors too): an idle connection gives way, and the loop backs off instead
+                // of spinning. One warning per episode.
+                let shed = admitted.shed_one();
+                if backoff.is_zero() {
+                    log::warn!("accept failed: {e}; backing off (an idle connection closed: {shed})");
+                } else {
+                    log::debug!("accept failed again: {e}");
+                }
+                backoff = (backoff * 2).clamp(Duration::from_millis(10), Duration::from_secs(1));
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    () = &mut shutdown => break,
+                }
                 continue;
             }
         };
+        backoff = Duration::ZERO;
+        let Some(admission) = admitted.admit() else {
+            refuse_connection(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let h = Arc::clone(&http);
-        conns.spawn(async move { h.connection(stream, peer).await });
+        conns.spawn(async move { h.connection(stream, peer, admission).await });
     }
 
     log::info!("shutting down: {} connection(s) open", conns.len());
@@ -168,11 +191,14 @@ struct HttpServer {
 }
 
 impl HttpServer {
-    async fn connection(self: Arc<Self>, stream: tokio::net::TcpStream, peer: SocketAddr) {
+    async fn connection(self: Arc<Self>, stream: tokio::net::TcpStream, peer: SocketAddr, admission: Admitted) {
         let h = Arc::clone(&self);
+        let state = Arc::clone(&admission.state);
         let svc = service_fn(move |req| {
             let h = Arc::clone(&h);
-            async move { Ok::<_, Infallible>(h.route(req).await) }
+            // The connection counts as busy from here until its response body is dropped (sent or abandoned).
+            let busy = state.busy();
+            async move { Ok::<_, Infallible>(h.route(req).await.map(|body| Tracked { body, _busy: busy })) }
         });
         let mut builder = http1::Builder::new();
         builder.timer(TokioTimer::new()).header_read_timeout(self.config.header_timeout).keep_alive(true);
@@ -184,6 +210,16 @@ impl HttpServer {
                 // Finish the request in flight on this connection, then close it.
                 conn.as_mut().graceful_shutdown();
                 conn.await
+            }
+            () = admission.state.evict.cancelled() => {
+                // Giving way: an idle keep-alive connection closes at once; one that is still sending its headers
+                // gets a moment, then is dropped unless a request started meanwhile.
+                conn.as_mut().graceful_shutdown();
+                match tokio::time::timeout(EVICT_GRACE, conn.as_mut()).await {
+                    Ok(r) => r,
+                    Err(_) if admission.state.idle() => Ok(()),
+                    Err(_) => conn.await,
+                }
             }
         };
         if let Err(e) = result {
@@ -254,5 +290,44 @@ impl HttpServer {
     /// A session of its own for one stateless request, which keeps nothing.
     fn fresh_session(&self) -> Arc<Session> {
         Session::new(Arc::clone(&self.server))
+    }
+}
+
+/// Answers a connection that arrives while every admitted one is busy: a 503 written without reading the request
+/// (best effort: the socket is new, so its buffer has room), then the connection closes.
+fn refuse_connection(stream: tokio::net::TcpStream) {
+    const BODY: &str = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"too many connections: every connection is busy (PINGERA_HTTP_MAX_CONNECTIONS); try again later"}}"#;
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n\
+         Connection: close\r\nContent-Length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let _ = stream.try_write(response.as_bytes());
+    log::debug!("refused a connection: every admitted connection is busy");
+}
+
+/// A response body that keeps its connection marked busy until it is dropped.
+struct Tracked {
+    body: Body,
+    _busy: BusyGuard,
+}
+
+impl hyper::body::Body for Tracked {
+    type Data = bytes::Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<bytes::Bytes>, Infallible>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
     }
 }
