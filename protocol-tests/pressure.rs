@@ -302,3 +302,41 @@ fn idle_connections_past_the_descriptor_limit_cannot_lock_out_health() {
     assert_eq!(log.matches("idle ones now give way").count(), 1, "{log}");
     drop(idle);
 }
+
+#[test]
+fn requests_past_the_in_flight_cap_get_a_clear_error_and_the_session_goes_on() {
+    let d = double();
+    let base = d.base_url();
+    let mut p =
+        Proc::start(&[("PINGERA_BASE_URL", base.as_str()), ("PINGERA_API_KEY", "k")], &["--max-in-flight", "2"]);
+    p.initialize("2025-11-25");
+    d.hang_next(2);
+    let call = |id: i64| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": "list_pages", "arguments": {}}})
+    };
+    p.send(&call(1));
+    p.send(&call(2));
+    let r = p.request(&call(3));
+    assert_eq!(r["id"], 3, "{r}");
+    assert_eq!(r["error"]["code"], -32010, "{r}");
+    assert_eq!(r["error"]["data"]["limit"], 2, "{r}");
+    assert!(r["error"]["message"].as_str().unwrap().contains("PINGERA_MAX_IN_FLIGHT"), "{r}");
+    // Requests that run at once are not held up by the cap: ping is answered at once.
+    assert_eq!(p.request(&json!({"jsonrpc": "2.0", "id": 4, "method": "ping"}))["id"], 4);
+    // Cancelling the hung calls frees their places as soon as their tasks see it.
+    for id in [1, 2] {
+        p.send(&json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": id}}));
+    }
+    let started = Instant::now();
+    for id in 5.. {
+        let r = p.request(&call(id));
+        assert_eq!(r["id"], id, "{r}");
+        if r["error"]["code"] == -32010 {
+            assert!(started.elapsed() < TIMEOUT, "the cancelled calls never freed their places");
+            std::thread::sleep(POLL);
+            continue;
+        }
+        assert_eq!(r["result"]["isError"], false, "{r}");
+        break;
+    }
+}
