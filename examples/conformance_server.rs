@@ -817,8 +817,8 @@ fn main() -> ExitCode {
     runtime.block_on(async move {
         match config.transport {
             Transport::Stdio => {
-                let opts = stdio::StdioOptions::from_config(&config);
-                let session = Session::new(Server::new(service));
+                let opts = pingera_mcp_server::app::stdio_options(&config);
+                let session = Session::new(Server::with_limits(service, config.limits));
                 match stdio::serve(session, std::io::stdin(), std::io::stdout(), opts, shutdown_signal()).await {
                     Ok(_) => ExitCode::SUCCESS,
                     Err(e) => {
@@ -838,8 +838,10 @@ fn main() -> ExitCode {
                 };
                 let bound = listener.local_addr().unwrap_or(addr);
                 log::info!("conformance fixtures listening on http://{bound}{}", http::MCP_PATH);
-                let options = http::HttpOptions::from_config(&config);
-                match http::serve(Server::new(service), options, listener, shutdown_signal()).await {
+                let options = pingera_mcp_server::app::http_options(&config);
+                match http::serve(Server::with_limits(service, config.limits), options, listener, shutdown_signal())
+                    .await
+                {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(e) => {
                         eprintln!("conformance_server: {e}");

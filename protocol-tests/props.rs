@@ -3,10 +3,10 @@
 use std::sync::{Arc, Mutex};
 
 use bytes::BytesMut;
+use pingera_mcp_server::app;
 use pingera_mcp_server::codec::{Frame, LineCodec};
 use pingera_mcp_server::config::Config;
 use pingera_mcp_server::jsonrpc::{self, ErrorCode, Incoming, Outgoing, Parsed, RequestId, RpcError};
-use pingera_mcp_server::service::pingera::Pingera;
 use pingera_mcp_server::session::{CallCx, Handled, Server, Session};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -198,7 +198,7 @@ fn test_server() -> Arc<Server> {
     let mut config = Config::for_base_url("http://127.0.0.1:9");
     config.max_retries = 0;
     config.credential = None;
-    Server::new(Arc::new(Pingera::new(Arc::new(config))))
+    app::server(config)
 }
 
 proptest! {

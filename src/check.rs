@@ -5,8 +5,8 @@
 
 use std::io::Write;
 
+use crate::app::Pingera;
 use crate::config::Config;
-use crate::service::pingera::Pingera;
 use crate::tools::{self, ToolCtx};
 
 /// Prints the configuration and the connection test to `out`; true when the API accepted the credential.

@@ -1,31 +1,47 @@
 //! pingera-mcp: a Model Context Protocol server for the Pingera monitoring API, with the protocol written by hand.
 //!
 //! # Bird's-eye view
-//! Bytes arrive on a transport (`transport::stdio`), are framed (`codec`), parsed in two stages (`jsonrpc`) and
-//! handed to one `session::Session`, which negotiates the protocol version (`protocol`) and routes methods to a
-//! `service::Service`: the Pingera service (`service::pingera`) runs tool calls from the declarative table
-//! (`tools::table`) on tokio's blocking pool; the conformance fixtures (`examples/conformance_server.rs`) are a
-//! second service on the same core. A tool call becomes a request of
-//! the `pingera` client (one keep-alive `ureq` agent), whose reply becomes the tool result. `config` reads the
-//! environment and flags once; `check` is the `pingera-mcp check` subcommand. The Pingera API double that the tests
-//! and newcomers without an account use is the workspace member crate `api-double/`, never part of this library.
+//! A generic MCP core serves one application. Bytes arrive on a transport (`transport::stdio`, `transport::http`),
+//! are framed (`codec`), parsed in two stages (`jsonrpc`) and handed to one `session::Session`, which negotiates the
+//! protocol version (`protocol`), parses each request once into a typed `mcp::ClientRequest`, and routes it to a
+//! `service::Service`; `mcp::envelope` gives every result what its version needs, and `transport::deliver` sends
+//! the answer back. The application (`app`) is the Pingera service: `main` builds it from the configuration
+//! (`config`) and hands it to the core. It runs tool calls from the declarative table (`tools::table`) on tokio's
+//! blocking pool; a tool call becomes a request of the `pingera` client (one keep-alive `ureq` agent), whose reply
+//! becomes the tool result. The conformance fixtures (`examples/conformance_server.rs`) are a second service on
+//! the same core. `check` is the `pingera-mcp check` subcommand. The Pingera API double that the tests and
+//! newcomers without an account use is the workspace member crate `api-double/`, never part of this library.
+//!
+//! A `tools/call` over stdio: `stdio::serve` (frames) → `stdio::dispatch` → `jsonrpc::parse` → `Session::handle` →
+//! `Session::handle_request` (era, `ClientRequest::parse`) → `Session::dispatch` → `Session::run` →
+//! `app::Pingera::call_tool` → `transport::deliver` (task hop 1: the transport's task) → blocking pool (hop 2) →
+//! `tools::ToolSpec::call` → `tools::ToolCtx::send` → `pingera::ApiClient::send` → `ureq`.
 //!
 //! # Codemap
+//! The core (names nothing of Pingera):
 //! - `jsonrpc`: `RequestId`, `Incoming`, `Outgoing`, `RpcError`, `parse`, `encode`.
 //! - `codec`: `LineCodec`, `Frame` (newline framing with a size limit).
-//! - `protocol`: `Version` (every version-dependent decision), `LogLevel`.
-//! - `session`: `Server` (shared), `Session` (per stdio process or HTTP session), `Handled`, `CallCx`,
-//!   `StatelessHeaders` (the header-versus-body checks of 2026-07-28, in one place).
-//! - `service`: `Service` (what a server offers), `Exchange` (one request's way back to the client: log, progress,
-//!   server-to-client requests), `Outbound` (pairs client responses with those requests).
+//! - `protocol`: `Version` (every version-dependent decision), `LogLevel`, the `_meta` keys and error codes.
+//! - `mcp`: `Method` (every method name, once), `ClientRequest` (typed params), `Era`, `stateless_era` (the
+//!   2026-07-28 `_meta` and header checks), `ResultBody`, `envelope`, the typed results.
+//! - `session`: `Server` (shared), `Session` (per stdio process or HTTP session), `Handled`, `CallCx`.
+//! - `service`: `Service` (what a server offers), `Exchange` (one request's way back to the client: log,
+//!   progress), `Authorization` (a caller's credential, opaque); `service::client` (feature `client-requests`):
+//!   server-to-client requests and multi-round input, used only by the conformance fixtures.
+//! - `transport`: `deliver` (the one way a session's answer leaves), `stdio::serve`, `http::serve` (split by
+//!   concern: `gate`, `sessions`, `streamable`, `stateless`, `legacy`, `reply`).
+//! - `cancel`: `CancelFlag`, shared by a request's task and its blocking thread.
+//!
+//! The application:
+//! - `app`: `Pingera` (the service), `server`, `http_options`, `credential_from_header`.
+//! - `config`: `Config` (environment and flags, read once), `Credential`, `Secret`.
 //! - `tools`: `ToolSpec`, `Param`, `Action`; `tools::table::TOOLS` is the only list of tools.
 //! - `pingera`: `ApiClient`, `ApiError`, `Observer` (retries, timeouts, error texts).
 //! - `resources`: `RESOURCES`, the `pingera://` URIs and the API paths they read.
-//! - `transport`: `deliver` (the one way a session's answer leaves), `stdio::serve`, `http::serve` (split by
-//!   concern: `gate`, `sessions`, `streamable`, `stateless`, `legacy`, `reply`).
 //!
 //! # Architecture invariants
-//! - `jsonrpc`, `codec`, `protocol`, `session` and `tools` do no I/O of their own.
+//! - The core imports nothing of the application; no module imports one that imports it back.
+//! - `jsonrpc`, `codec`, `protocol`, `mcp`, `session` and `tools` do no I/O of their own.
 //! - Only `transport` touches stdin, stdout or MCP sockets; only `pingera` makes outbound requests.
 //! - stdout carries protocol frames only; logs go to stderr.
 //! - No `unwrap()` on data from a peer; no credential or secret value in a log line or an error text.
@@ -33,6 +49,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod app;
 pub mod cancel;
 pub mod check;
 pub mod codec;

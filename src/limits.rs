@@ -42,7 +42,7 @@ impl Limits {
         RpcError::new(
             OVERLOADED,
             format!(
-                "server busy: this session already has {} requests in flight (PINGERA_MAX_IN_FLIGHT); retry when \
+                "server busy: this session already has {} requests in flight, the server's limit; retry when \
                  some have been answered",
                 self.max_in_flight
             ),
@@ -57,7 +57,7 @@ impl Limits {
                 None,
                 RpcError::invalid_request(format!(
                     "invalid request: a batch of {entries} entries is larger than the limit of {} \
-                     (PINGERA_MAX_BATCH_ENTRIES); nothing in it was run",
+                     entries per batch; nothing in it was run",
                     self.max_batch_entries
                 ))
                 .with_data(json!({ "limit": self.max_batch_entries, "entries": entries })),
@@ -82,7 +82,7 @@ impl Limits {
                     None,
                     RpcError::invalid_request(format!(
                         "invalid request: the reply to this batch is larger than the limit of {limit} bytes \
-                         (PINGERA_MAX_BATCH_REPLY_BYTES); its requests ran, send fewer at a time"
+                         for a batch reply; its requests ran, send fewer at a time"
                     ))
                     .with_data(json!({ "limit": limit })),
                 );

@@ -9,11 +9,11 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
+use pingera_mcp_server::app;
 use pingera_mcp_server::config::{help_text, Command, Config, Transport};
-use pingera_mcp_server::service::pingera::Pingera;
-use pingera_mcp_server::session::{Server, Session};
-use pingera_mcp_server::transport::http::{self, HttpOptions};
-use pingera_mcp_server::transport::stdio::{self, StdioOptions};
+use pingera_mcp_server::session::Session;
+use pingera_mcp_server::transport::http;
+use pingera_mcp_server::transport::stdio;
 use pingera_mcp_server::{check, shutdown_signal};
 
 fn main() -> ExitCode {
@@ -67,14 +67,14 @@ fn main() -> ExitCode {
     if config.both_credentials_set {
         log::info!("both PINGERA_API_KEY and PINGERA_JWT_TOKEN are set; the JWT is used");
     }
-    let opts = StdioOptions::from_config(&config);
+    let opts = app::stdio_options(&config);
     log::info!(
         "pingera-mcp {} serving stdio, mode {}, API {}",
         env!("CARGO_PKG_VERSION"),
         config.mode.as_str(),
         config.base_url
     );
-    let session = Session::new(pingera_server(config));
+    let session = Session::new(app::server(config));
     let result = runtime.block_on(stdio::serve(session, std::io::stdin(), std::io::stdout(), opts, shutdown_signal()));
     let code = match result {
         Ok(ended) => {
@@ -115,8 +115,8 @@ async fn serve_http(config: Config) -> ExitCode {
         config.mode.as_str(),
         config.base_url
     );
-    let options = HttpOptions::from_config(&config);
-    match http::serve(pingera_server(config), options, listener, shutdown_signal()).await {
+    let options = app::http_options(&config);
+    match http::serve(app::server(config), options, listener, shutdown_signal()).await {
         Ok(()) => {
             log::info!("stopped");
             ExitCode::SUCCESS
@@ -126,12 +126,6 @@ async fn serve_http(config: Config) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// The protocol core serving the Pingera service of the configuration.
-fn pingera_server(config: Config) -> std::sync::Arc<Server> {
-    let limits = config.limits;
-    Server::with_limits(std::sync::Arc::new(Pingera::new(std::sync::Arc::new(config))), limits)
 }
 
 /// Logs go to stderr. RUST_LOG wins when set; otherwise PINGERA_DEBUG chooses between debug and info.

@@ -11,8 +11,6 @@ pub const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion
 pub const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
 /// The `_meta` key that opts a modern request in to log notifications at a level.
 pub const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
-/// The result `_meta` key that carries the server's identity (2026-07-28).
-pub const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 /// 2026-07-28: an HTTP header does not match the body, or a required header is missing.
 pub const HEADER_MISMATCH: i64 = -32020;
 /// 2026-07-28: the request needs a client capability that was not declared.

@@ -234,9 +234,8 @@ impl HttpProc {
     }
 }
 
-/// The conformance fixture server (`examples/conformance_server.rs`), brought up to date once per test run:
-/// `cargo test --all-targets` builds it already (then this is a quick no-op), `cargo test --test protocol` does not,
-/// and a stale copy would test old code.
+/// The conformance fixture server (`examples/conformance_server.rs`), brought up to date once per test run: it
+/// needs the `client-requests` feature, which plain `cargo test` leaves off (and a stale copy would test old code).
 pub fn fixture_server_bin() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BUILT
@@ -245,7 +244,9 @@ pub fn fixture_server_bin() -> PathBuf {
             let profile_dir = exe.parent().and_then(Path::parent).expect("tests run from target/<profile>/deps");
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
             let mut build = Command::new(cargo);
-            build.args(["build", "--quiet", "--example", "conformance_server"]).current_dir(env!("CARGO_MANIFEST_DIR"));
+            build
+                .args(["build", "--quiet", "--example", "conformance_server", "--features", "client-requests"])
+                .current_dir(env!("CARGO_MANIFEST_DIR"));
             if profile_dir.file_name().is_some_and(|n| n == "release") {
                 build.arg("--release");
             }

@@ -2,8 +2,8 @@
 //!
 //! Invariant: a streamed body ends exactly when every sender of its channel is gone, so a stream closes when the
 //! request it serves is answered (or its session ends) and never before; the bodies never fail. A stream's channel
-//! is bounded (`PINGERA_MAX_QUEUED_MESSAGES`): what a slow reader has not taken is never more than that many
-//! messages, and the sender decides what falling behind costs ([`send_last`] for a reply, which waits).
+//! is bounded (the queue limit of the server's `Limits`): what a slow reader has not taken is never more than that many
+//! messages, and the sender decides what falling behind costs ([`sse_reply_sender`] for a reply, which waits).
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -12,6 +12,8 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use hyper::body::{Frame, SizeHint};
 use tokio::sync::mpsc;
+
+use crate::jsonrpc::{self, Outgoing};
 
 /// The response body type of every HTTP answer.
 pub enum Body {
@@ -64,16 +66,6 @@ impl hyper::body::Body for Body {
     }
 }
 
-/// Sends the last message of a stream (the reply it exists for): at once when there is room, otherwise on a task
-/// that waits until the reader takes it or goes away, so a reply is never dropped for a slow reader.
-pub fn send_last(tx: mpsc::Sender<Bytes>, chunk: Bytes) {
-    if let Err(mpsc::error::TrySendError::Full(chunk)) = tx.try_send(chunk) {
-        tokio::spawn(async move {
-            let _ = tx.send(chunk).await;
-        });
-    }
-}
-
 /// One SSE event carrying one JSON-RPC message on a single `data:` line (compact JSON has no raw newlines).
 pub fn sse_message(json: &[u8]) -> Bytes {
     let mut out = Vec::with_capacity(json.len() + 24);
@@ -81,4 +73,27 @@ pub fn sse_message(json: &[u8]) -> Bytes {
     out.extend_from_slice(json);
     out.extend_from_slice(b"\n\n");
     Bytes::from(out)
+}
+
+/// Sends each message as one SSE event on `tx`: the sink of a streamed request's notifications. A client that
+/// lets the stream fill up loses the later notifications (never the reply, see [`sse_reply_sender`]); a failed
+/// send otherwise means the client closed the stream, when nothing can be delivered any more.
+pub fn sse_sender(tx: mpsc::Sender<Bytes>) -> impl Fn(Outgoing) + Send + Sync + 'static {
+    move |msg| {
+        if let Err(mpsc::error::TrySendError::Full(_)) = tx.try_send(sse_message(&jsonrpc::encode(&msg))) {
+            log::debug!("a notification was dropped: its stream is {} messages behind", tx.max_capacity());
+        }
+    }
+}
+
+/// Sends the reply a stream exists for, as its last SSE event: at once when there is room, otherwise on a task that
+/// waits until the reader takes it or goes away, so a reply is never dropped for a slow reader.
+pub fn sse_reply_sender(tx: mpsc::Sender<Bytes>) -> impl FnOnce(Outgoing) + Send + 'static {
+    move |out| {
+        if let Err(mpsc::error::TrySendError::Full(chunk)) = tx.try_send(sse_message(&jsonrpc::encode(&out))) {
+            tokio::spawn(async move {
+                let _ = tx.send(chunk).await;
+            });
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //!
 //! Invariant: transports turn bytes into parsed frames for a [`crate::session::Session`] and write back what it
 //! answers; they make no protocol decisions of their own. Every transport hands the session's answer to
-//! [`deliver`], the one place that turns a [`Handled`] into messages on the way out.
+//! `deliver`, the one place that turns a [`Handled`] into messages on the way out.
 
 pub mod body;
 pub mod http;

@@ -51,17 +51,6 @@ pub struct StdioOptions {
     pub max_queued: usize,
 }
 
-impl StdioOptions {
-    /// The stdio settings of a configuration.
-    pub fn from_config(config: &crate::config::Config) -> StdioOptions {
-        StdioOptions {
-            max_message_bytes: config.max_message_bytes,
-            shutdown_timeout: config.shutdown_timeout,
-            max_queued: config.limits.max_queued_messages,
-        }
-    }
-}
-
 /// Serves one session over a reader and a writer until the input ends, `shutdown` resolves or the output closes.
 ///
 /// The input is read and the output written on a thread each, so a message costs no hop through tokio's blocking

@@ -88,7 +88,7 @@ impl Conns {
                 let fitted = wanted.min(limit.saturating_sub(open_fds() + RESERVE).max(limit / 2)).max(1);
                 if fitted < wanted {
                     log::info!(
-                        "at most {fitted} HTTP connections at once (PINGERA_HTTP_MAX_CONNECTIONS={wanted} lowered \
+                        "at most {fitted} HTTP connections at once (the configured {wanted} lowered \
                          to fit the file-descriptor limit of {limit})"
                     );
                 }
@@ -108,7 +108,7 @@ impl Conns {
             let oldest_idle = inner.open.values().find(|c| !c.evict.is_cancelled() && c.idle());
             if !self.saturated.swap(true, Ordering::Relaxed) {
                 log::warn!(
-                    "{live} HTTP connections open, the limit (PINGERA_HTTP_MAX_CONNECTIONS): idle ones now give \
+                    "{live} HTTP connections open, the limit: idle ones now give \
                      way to new ones"
                 );
             }

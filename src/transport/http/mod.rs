@@ -1,7 +1,7 @@
 //! The HTTP transports on hyper: Streamable HTTP at `/mcp` (2025-03-26 and later, and the stateless 2026-07-28
 //! requests), the 2024-11-05 HTTP+SSE pair `/sse` + `/messages`, plus `/health` and `/`.
 //!
-//! Invariant: every MCP request passes the same [`gate::Gate`], in this order, before any protocol work: Host and
+//! Invariant: every MCP request passes the same gate (`gate::Gate`), in this order, before any protocol work: Host and
 //! Origin (DNS rebinding, 403), then the credential (401 when required and missing), then method, media types,
 //! body size and session checks. A request's credential travels only with that request's
 //! [`crate::session::CallCx`]: sessions hold no credential, so one caller's key can never serve another caller's
@@ -12,7 +12,7 @@
 //! `sessions` (the session registry, its limit and the idle reaper), `streamable` (POST/GET/DELETE `/mcp` of the
 //! handshake era), `stateless` (2026-07-28 requests: headers in, status codes out), `legacy` (HTTP+SSE) and
 //! `reply` (responses, body reading, keep-alive). Every path hands the session's answer to
-//! [`crate::transport::deliver`].
+//! `crate::transport::deliver`.
 
 mod conns;
 mod gate;
@@ -42,7 +42,6 @@ use self::conns::{Admitted, BusyGuard, Conns, EVICT_GRACE};
 use self::gate::Gate;
 use self::reply::{error_reply, json_reply, method_not_allowed, Reply};
 use self::sessions::Registry;
-use crate::config::Config;
 use crate::jsonrpc::{ErrorCode, RpcError};
 use crate::protocol::Version;
 use crate::session::{Server, Session};
@@ -82,25 +81,6 @@ pub struct HttpOptions {
     pub name: String,
     /// The mode word shown by `/health` and `/`.
     pub mode: &'static str,
-}
-
-impl HttpOptions {
-    /// The HTTP settings of a configuration.
-    pub fn from_config(config: &Config) -> HttpOptions {
-        HttpOptions {
-            max_message_bytes: config.max_message_bytes,
-            header_timeout: config.http_header_timeout,
-            body_timeout: config.http_body_timeout,
-            max_connections: config.http_max_connections,
-            allowed_origins: config.http_allowed_origins.clone(),
-            require_auth_header: config.require_auth_header,
-            max_sessions: config.http_max_sessions,
-            session_idle: config.http_session_idle,
-            shutdown_timeout: config.shutdown_timeout,
-            name: config.server_name.clone(),
-            mode: config.mode.as_str(),
-        }
-    }
 }
 
 /// Serves HTTP on `listener` until `shutdown` resolves, then stops accepting, answers the requests in flight,
@@ -296,7 +276,7 @@ impl HttpServer {
 /// Answers a connection that arrives while every admitted one is busy: a 503 written without reading the request
 /// (best effort: the socket is new, so its buffer has room), then the connection closes.
 fn refuse_connection(stream: tokio::net::TcpStream) {
-    const BODY: &str = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"too many connections: every connection is busy (PINGERA_HTTP_MAX_CONNECTIONS); try again later"}}"#;
+    const BODY: &str = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"too many connections: every connection is busy; try again later"}}"#;
     let response = format!(
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n\
          Connection: close\r\nContent-Length: {}\r\n\r\n{BODY}",

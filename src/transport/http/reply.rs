@@ -39,7 +39,7 @@ pub(super) async fn read_message(body: Incoming, limit: usize, timeout: Duration
                 StatusCode::REQUEST_TIMEOUT,
                 None,
                 RpcError::invalid_request(format!(
-                    "invalid request: the request body did not arrive within {}s (PINGERA_HTTP_BODY_TIMEOUT)",
+                    "invalid request: the request body did not arrive within {}s",
                     timeout.as_secs_f64()
                 ))
                 .with_data(json!({ "timeout_secs": timeout.as_secs_f64() })),

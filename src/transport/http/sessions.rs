@@ -71,15 +71,11 @@ impl HttpSession {
                 drop(stream);
                 if self.kind == Kind::LegacySse {
                     log::warn!(
-                        "an HTTP+SSE session ended: its client fell {queued} messages behind reading its stream \
-                         (PINGERA_MAX_QUEUED_MESSAGES)"
+                        "an HTTP+SSE session ended: its client fell {queued} messages behind reading its stream"
                     );
                     self.session.stop_waiting_for_client();
                 } else {
-                    log::warn!(
-                        "closed a session's GET stream: its client fell {queued} messages behind reading it \
-                         (PINGERA_MAX_QUEUED_MESSAGES)"
-                    );
+                    log::warn!("closed a session's GET stream: its client fell {queued} messages behind reading it");
                 }
                 false
             }

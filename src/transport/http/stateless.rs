@@ -16,7 +16,7 @@ use crate::mcp::StatelessHeaders;
 use crate::protocol::{HEADER_MISMATCH, MISSING_REQUIRED_CLIENT_CAPABILITY, UNSUPPORTED_PROTOCOL_VERSION};
 use crate::service::Authorization;
 use crate::session::{CallCx, Handled};
-use crate::transport::body::{send_last, sse_message, Body};
+use crate::transport::body::{sse_reply_sender, sse_sender, Body};
 use crate::transport::{answer, deliver, Run};
 
 impl HttpServer {
@@ -50,13 +50,7 @@ impl HttpServer {
         } else {
             (mpsc::channel(1).0, Body::empty())
         };
-        let sink_tx = tx.clone();
-        let mut cx = CallCx::new(authorization, move |msg| {
-            // A client that lets this many notifications pile up loses the later ones, never the reply.
-            if sink_tx.try_send(sse_message(&jsonrpc::encode(&msg))).is_err() {
-                log::debug!("a notification was dropped: its stream is full or closed");
-            }
-        });
+        let mut cx = CallCx::new(authorization, sse_sender(tx.clone()));
         cx.stateless = Some(headers);
         let handled = session.handle(parsed, &cx);
         drop(cx);
@@ -73,8 +67,7 @@ impl HttpServer {
                         }
                     }
                 };
-                let send = move |out: Outgoing| send_last(tx, sse_message(&jsonrpc::encode(&out)));
-                deliver(Handled::Deferred(Box::pin(until_closed)), send, Run::Spawned).await;
+                deliver(Handled::Deferred(Box::pin(until_closed)), sse_reply_sender(tx), Run::Spawned).await;
                 sse_reply(body)
             }
             handled => match answer(handled).await {

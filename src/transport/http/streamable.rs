@@ -22,7 +22,7 @@ use super::{HttpServer, SESSION_HEADER, VERSION_HEADER};
 use crate::jsonrpc::{self, Outgoing, Parsed, RpcError};
 use crate::protocol::Version;
 use crate::session::CallCx;
-use crate::transport::body::{send_last, sse_message, Body};
+use crate::transport::body::{sse_reply_sender, sse_sender, Body};
 use crate::transport::{answer, deliver, Run};
 
 impl HttpServer {
@@ -88,17 +88,14 @@ impl HttpServer {
 
         if hs.session.wants_stream(&parsed) {
             let (tx, body) = Body::channel(self.server.limits.max_queued_messages);
-            let sink_tx = tx.clone();
-            let cx = CallCx::new(authorization, move |msg| {
-                // A client that lets this many notifications pile up loses the later ones, never the reply.
-                if sink_tx.try_send(sse_message(&jsonrpc::encode(&msg))).is_err() {
-                    log::debug!("a notification was dropped: its stream is full or closed");
-                }
-            });
+            let cx = CallCx::new(authorization, sse_sender(tx.clone()));
             let handled = hs.session.handle(parsed, &cx);
             drop(cx);
-            let send = move |out: Outgoing| send_last(tx, sse_message(&jsonrpc::encode(&out)));
-            return if deliver(handled, send, Run::Spawned).await { sse_reply(body) } else { accepted() };
+            return if deliver(handled, sse_reply_sender(tx), Run::Spawned).await {
+                sse_reply(body)
+            } else {
+                accepted()
+            };
         }
         // Notifications of a request answered with one JSON body go on the session's GET stream if one is open
         // (there is no other place the spec allows).

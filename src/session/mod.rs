@@ -3,9 +3,11 @@
 //! Invariant: a transport hands the session parsed frames and gets back, for each, either an immediate reply, no
 //! reply (notifications, client responses, cancelled requests), or a future that resolves to the reply. Every
 //! request gets exactly one reply carrying its id unless the client cancelled it; a notification is never
-//! answered. The session does no I/O of its own: tool calls run on tokio's blocking pool, and notifications
-//! (progress, log messages) leave through the [`Sink`] the transport supplies, always before the reply of the
-//! request they belong to. The state lock is never held across an `.await`.
+//! answered. The session decides the era of each request (its state, or the request's `_meta`), parses it once
+//! ([`crate::mcp::ClientRequest`]) and calls the service; it knows no particular service and does no I/O of its
+//! own. A request's work runs on the transport's task, raced with cancellation, with one place that turns a panic
+//! into an error reply; notifications (progress, log messages) leave through the [`Sink`] the transport supplies,
+//! always before the reply of the request they belong to. The state lock is never held across an `.await`.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -24,8 +26,10 @@ use crate::mcp::{
     StatelessHeaders,
 };
 use crate::protocol::{LogLevel, Version, META_LOG_LEVEL, META_PROTOCOL_VERSION};
+#[cfg(feature = "client-requests")]
+use crate::service::Outbound;
 pub use crate::service::Sink;
-use crate::service::{Authorization, Exchange, Outbound, Service, Work};
+use crate::service::{Authorization, Exchange, Service, Work};
 
 /// A reply that is not ready yet.
 pub type Deferred = Pin<Box<dyn Future<Output = Option<Outgoing>> + Send + 'static>>;
@@ -84,6 +88,7 @@ pub struct Session {
     state: Mutex<State>,
     in_flight: Mutex<HashMap<RequestId, CancelFlag>>,
     /// This session's requests to the client that wait for responses.
+    #[cfg(feature = "client-requests")]
     outbound: Arc<Outbound>,
 }
 
@@ -104,6 +109,7 @@ impl Session {
             server,
             state: Mutex::new(State::default()),
             in_flight: Mutex::new(HashMap::new()),
+            #[cfg(feature = "client-requests")]
             outbound: Arc::new(Outbound::default()),
         })
     }
@@ -116,6 +122,7 @@ impl Session {
     /// Fails the requests that wait for the client's responses, which can no longer arrive (the input ended or the
     /// session is gone), so that the calls behind them finish instead of waiting for the shutdown timeout.
     pub fn stop_waiting_for_client(&self) {
+        #[cfg(feature = "client-requests")]
         self.outbound.abandon();
     }
 
@@ -157,6 +164,8 @@ impl Session {
     pub fn handle(self: &Arc<Self>, parsed: Parsed, cx: &CallCx) -> Handled {
         match parsed {
             Parsed::Single(Err((id, e))) => Handled::Reply(Outgoing::error(id, e)),
+            // A request, the common case, goes straight to its handler.
+            Parsed::Single(Ok(Incoming::Request(req))) => self.handle_request(req, cx),
             Parsed::Single(Ok(msg)) => self.handle_message(msg, cx),
             Parsed::Batch(items) => self.handle_batch(items, cx),
         }
@@ -226,10 +235,7 @@ impl Session {
 
     fn handle_message(self: &Arc<Self>, msg: Incoming, cx: &CallCx) -> Handled {
         match msg {
-            Incoming::Request(req) => {
-                log::debug!("< request {} {}", req.id, req.method);
-                self.handle_request(req, cx)
-            }
+            Incoming::Request(req) => self.handle_request(req, cx),
             Incoming::Notification(n) => {
                 log::debug!("< notification {}", n.method);
                 self.handle_notification(n);
@@ -238,7 +244,14 @@ impl Session {
             Incoming::Response { id: Some(id), result } => {
                 // A response pairs with one of this session's requests to the client; anything else is stray or
                 // late (its request was cancelled) and is accepted quietly.
-                if !self.outbound.resolve(&id, result) {
+                #[cfg(feature = "client-requests")]
+                let paired = self.outbound.resolve(&id, result);
+                #[cfg(not(feature = "client-requests"))]
+                let paired = {
+                    let _ = result;
+                    false
+                };
+                if !paired {
                     log::debug!("< ignored client response for id {id}: no request waits for it");
                 }
                 Handled::NoReply
@@ -275,6 +288,7 @@ impl Session {
     }
 
     fn handle_request(self: &Arc<Self>, req: Request, cx: &CallCx) -> Handled {
+        log::debug!("< request {} {}", req.id, req.method);
         let Request { id, method: name, params } = req;
         let mut params = params.unwrap_or_default();
         // A request that names its protocol version in _meta (or came with the stateless HTTP headers) is served
@@ -478,6 +492,7 @@ impl Session {
             step: AtomicU64::new(0),
             flag: flag.clone(),
             // Only the handshake era has a session that a client's response can reach.
+            #[cfg(feature = "client-requests")]
             outbound: (!version.is_modern()).then(|| Arc::clone(&self.outbound)),
         };
         let work = match start(ex) {
@@ -563,37 +578,4 @@ impl Drop for InFlightGuard {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-
-    /// A service with no tools, for tests of the core.
-    struct NoTools(crate::service::Identity);
-
-    impl Service for NoTools {
-        fn identity(&self) -> &crate::service::Identity {
-            &self.0
-        }
-        fn capabilities(&self, _: Version) -> Value {
-            json!({ "tools": {} })
-        }
-        fn list_tools(&self, _: Option<&Value>, _: Version) -> Result<ResultBody, RpcError> {
-            Ok(ResultBody::Json(json!({ "tools": [] })))
-        }
-        fn call_tool(&self, name: &str, _: Map<String, Value>, _: Exchange) -> Result<Work, RpcError> {
-            Err(RpcError::invalid_params(format!("unknown tool: {name}")))
-        }
-    }
-
-    /// A server whose service has no tools.
-    pub(crate) fn tools_only_server() -> Arc<Server> {
-        let identity = crate::service::Identity {
-            name: "test".into(),
-            version: "0",
-            title: "test",
-            description: "test",
-            website_url: None,
-            instructions: "",
-        };
-        Server::new(Arc::new(NoTools(identity)))
-    }
-}
+pub(crate) mod tests;

@@ -1,5 +1,7 @@
-//! The Pingera service: the 71 tools of [`crate::tools::TOOLS`] and the `pingera://` resources, served through the
-//! blocking API client.
+//! The application on the generic core: the Pingera service (the 71 tools of [`crate::tools::TOOLS`] and the
+//! `pingera://` resources, served through the blocking API client), and the server and HTTP settings `main` builds
+//! from the configuration. The core (`jsonrpc`, `codec`, `protocol`, `mcp`, `session`, `service`, `transport`)
+//! never names anything in here.
 //!
 //! Invariant: every API call runs on tokio's blocking pool, never on a runtime thread; its events become the
 //! request's log and progress notifications; and a `tools/list` page, which cannot change while the process runs,
@@ -11,14 +13,49 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use super::{not_found, Authorization, Exchange, Identity, ResultBody, Service, Work};
 use crate::config::{Config, Credential, Secret};
 use crate::jsonrpc::RpcError;
 use crate::lock;
 use crate::pingera::{ApiClient, ApiError, ApiEvent, Method, Observer};
 use crate::protocol::{LogLevel, Version};
 use crate::resources;
+use crate::service::{not_found, Authorization, Exchange, Identity, ResultBody, Service, Work};
+use crate::session::Server;
 use crate::tools::{self, ToolCtx, ToolError, ToolSpec};
+use crate::transport::http::HttpOptions;
+use crate::transport::stdio::StdioOptions;
+
+/// The protocol core serving the Pingera service of the configuration.
+pub fn server(config: Config) -> Arc<Server> {
+    let limits = config.limits;
+    Server::with_limits(Arc::new(Pingera::new(Arc::new(config))), limits)
+}
+
+/// The HTTP transport's settings from the configuration.
+pub fn http_options(config: &Config) -> HttpOptions {
+    HttpOptions {
+        max_message_bytes: config.max_message_bytes,
+        header_timeout: config.http_header_timeout,
+        body_timeout: config.http_body_timeout,
+        max_connections: config.http_max_connections,
+        allowed_origins: config.http_allowed_origins.clone(),
+        require_auth_header: config.require_auth_header,
+        max_sessions: config.http_max_sessions,
+        session_idle: config.http_session_idle,
+        shutdown_timeout: config.shutdown_timeout,
+        name: config.server_name.clone(),
+        mode: config.mode.as_str(),
+    }
+}
+
+/// The stdio transport's settings from the configuration.
+pub fn stdio_options(config: &Config) -> StdioOptions {
+    StdioOptions {
+        max_message_bytes: config.max_message_bytes,
+        shutdown_timeout: config.shutdown_timeout,
+        max_queued: config.limits.max_queued_messages,
+    }
+}
 
 /// The text a model reads once, at initialize, on how to use this server.
 pub const INSTRUCTIONS: &str = "Tools for the Pingera monitoring service (status pages, components, checks, \
