@@ -29,11 +29,13 @@
 //!   progress), `Authorization` (a caller's credential, opaque); `service::client` (feature `client-requests`):
 //!   server-to-client requests and multi-round input, used only by the conformance fixtures.
 //! - `transport`: `deliver` (the one way a session's answer leaves), `stdio::serve`, `http::serve` (split by
-//!   concern: `gate`, `sessions`, `streamable`, `stateless`, `legacy`, `reply`).
+//!   concern: `conns`, `gate`, `sessions`, `streamable`, `stateless`, `legacy`, `reply`).
+//! - `limits`: `Limits` (requests in flight per session, batch entries and reply size, messages queued for a slow
+//!   reader) and the one error each limit answers with.
 //! - `cancel`: `CancelFlag`, shared by a request's task and its blocking thread.
 //!
 //! The application:
-//! - `app`: `Pingera` (the service), `server`, `http_options`, `credential_from_header`.
+//! - `app`: `Pingera` (the service), `server`, `http_options`, `stdio_options`, `credential_from_header`.
 //! - `config`: `Config` (environment and flags, read once), `Credential`, `Secret`.
 //! - `tools`: `ToolSpec`, `Param`, `Action`; `tools::table::TOOLS` is the only list of tools.
 //! - `pingera`: `ApiClient`, `ApiError`, `Observer` (retries, timeouts, error texts).
