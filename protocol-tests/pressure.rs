@@ -355,3 +355,30 @@ fn requests_past_the_in_flight_cap_get_a_clear_error_and_the_session_goes_on() {
         break;
     }
 }
+
+#[test]
+fn a_connection_past_the_cap_while_all_are_busy_gets_503() {
+    let d = double();
+    let s = http_server(&d, &[("PINGERA_HTTP_MAX_CONNECTIONS", "4")]);
+    // Four open SSE streams keep all four admitted connections busy.
+    let streams: Vec<_> =
+        (0..4).map(|_| request(s.addr, "GET", "/sse", &[("Accept", "text/event-stream")], b"")).collect();
+    assert!(streams.iter().all(|r| r.status == 200));
+    let r = request(s.addr, "GET", "/health", &[], b"");
+    assert_eq!(r.status, 503);
+    assert_eq!(r.header("retry-after"), Some("1"));
+    let body = r.json();
+    assert_eq!(body["error"]["code"], -32603, "{body}");
+    // Once a stream closes, its place is free again.
+    drop(streams);
+    let started = Instant::now();
+    loop {
+        let status = request(s.addr, "GET", "/health", &[], b"").status;
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 503);
+        assert!(started.elapsed() < TIMEOUT, "the closed streams never freed their places");
+        std::thread::sleep(POLL);
+    }
+}

@@ -273,17 +273,28 @@ impl HttpServer {
     }
 }
 
-/// Answers a connection that arrives while every admitted one is busy: a 503 written without reading the request
-/// (best effort: the socket is new, so its buffer has room), then the connection closes.
-fn refuse_connection(stream: tokio::net::TcpStream) {
+/// Answers a connection that arrives while every admitted one is busy: a 503 written without parsing the request,
+/// then the connection closes. What the client sent is drained for at most [`EVICT_GRACE`] first, because closing
+/// a socket with unread input resets it, and a reset could destroy the 503 before the client reads it.
+fn refuse_connection(mut stream: tokio::net::TcpStream) {
     const BODY: &str = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"too many connections: every connection is busy; try again later"}}"#;
     let response = format!(
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n\
          Connection: close\r\nContent-Length: {}\r\n\r\n{BODY}",
         BODY.len()
     );
-    let _ = stream.try_write(response.as_bytes());
     log::debug!("refused a connection: every admitted connection is busy");
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let refuse = async {
+            stream.write_all(response.as_bytes()).await?;
+            stream.shutdown().await?;
+            let mut sink = [0u8; 4096];
+            while stream.read(&mut sink).await? > 0 {}
+            Ok::<(), std::io::Error>(())
+        };
+        let _ = tokio::time::timeout(EVICT_GRACE, refuse).await;
+    });
 }
 
 /// A response body that keeps its connection marked busy until it is dropped.
