@@ -32,14 +32,14 @@
 //!   concern: `conns`, `gate`, `sessions`, `streamable`, `stateless`, `legacy`, `reply`).
 //! - `limits`: `Limits` (requests in flight per session, batch entries and reply size, messages queued for a slow
 //!   reader) and the one error each limit answers with.
-//! - `cancel`: `CancelFlag`, shared by a request's task and its blocking thread.
+//! - `cancel` (crate-internal): `CancelFlag`, shared by a request's task and its blocking thread.
 //!
 //! The application:
 //! - `app`: `Pingera` (the service), `server`, `http_options`, `stdio_options`, `credential_from_header`.
 //! - `config`: `Config` (environment and flags, read once), `Credential`, `Secret`.
 //! - `tools`: `ToolSpec`, `Param`, `Action`; `tools::table::TOOLS` is the only list of tools.
 //! - `pingera`: `ApiClient`, `ApiError`, `Observer` (retries, timeouts, error texts).
-//! - `resources`: `RESOURCES`, the `pingera://` URIs and the API paths they read.
+//! - `resources` (crate-internal): `RESOURCES`, the `pingera://` URIs and the API paths they read.
 //!
 //! # Architecture invariants
 //! - The core imports nothing of the application; no module imports one that imports it back.
@@ -52,7 +52,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
-pub mod cancel;
+pub(crate) mod cancel;
 pub mod check;
 pub mod codec;
 pub mod config;
@@ -61,7 +61,7 @@ pub mod limits;
 pub mod mcp;
 pub mod pingera;
 pub mod protocol;
-pub mod resources;
+pub(crate) mod resources;
 pub mod service;
 pub mod session;
 pub mod tools;
