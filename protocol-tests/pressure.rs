@@ -49,9 +49,23 @@ fn a_batch_past_the_entry_cap_is_one_error_and_memory_stays_small() {
     // A batch at the cap is served, one reply per entry.
     p.send(&Value::Array((0..100).map(entry).collect()));
     assert_eq!(p.recv().as_array().map(Vec::len), Some(100));
-    // Before the cap, the 20,000-entry batch built a 483 MB reply.
+    // Before the cap, the 20,000-entry batch built a 483 MB reply; now its entries are counted, never built.
     let peak = status_kib(p.pid(), "VmHWM");
-    assert!(peak < 96 * MIB, "peak RSS {peak} KiB");
+    eprintln!("a batch of 20,000 tools/list: VmHWM {peak} KiB");
+    assert!(peak < 32 * MIB, "peak RSS {peak} KiB");
+}
+
+#[test]
+fn a_batch_past_the_entry_cap_over_http_is_400_with_the_same_error() {
+    let d = double();
+    let s = http_server(&d, &[]);
+    let sid = initialize(s.addr, "2025-03-26", &[]);
+    let batch: Vec<Value> = (0..101).map(|i| json!({"jsonrpc": "2.0", "id": i, "method": "ping"})).collect();
+    let r = post(s.addr, Some(&sid), &[("MCP-Protocol-Version", "2025-03-26")], &Value::Array(batch));
+    assert_eq!(r.status, 400);
+    let body = r.json();
+    assert_eq!(body["error"]["code"], -32600, "{body}");
+    assert_eq!(body["error"]["data"]["entries"], 101, "{body}");
 }
 
 #[test]

@@ -4,9 +4,10 @@
 //! Invariant: a limit that is hit is answered with one JSON-RPC error that names the limit and carries it in
 //! `data`, never with a crash, a hang or unbounded memory; this module is the one place those errors are written.
 
+use serde::de::{Deserializer as _, IgnoredAny, SeqAccess, Visitor};
 use serde_json::json;
 
-use crate::jsonrpc::{ErrorCode, Outgoing, RpcError};
+use crate::jsonrpc::{self, ErrorCode, Outgoing, Parsed, RpcError};
 
 /// The JSON-RPC code of a request refused because its session has too many requests in flight. It lies in the
 /// range JSON-RPC leaves to servers; the request was not run, so the client may send it again later.
@@ -65,6 +66,19 @@ impl Limits {
         })
     }
 
+    /// Parses a frame, refusing a batch with more than [`Limits::max_batch_entries`] entries before any entry is
+    /// built: a batch is counted first without allocating, because the parsed values of a few MiB of JSON take
+    /// tens of times its size.
+    ///
+    /// # Errors
+    /// The reply to a batch that is too long.
+    pub fn parse(&self, bytes: &[u8]) -> Result<Parsed, Outgoing> {
+        match batch_entries(bytes).and_then(|n| self.batch_too_long(n)) {
+            Some(refused) => Err(refused),
+            None => Ok(jsonrpc::parse(bytes)),
+        }
+    }
+
     /// The batch reply `replies`, or one error in its place when its encoding would exceed
     /// [`Limits::max_batch_reply_bytes`]. Each reply is encoded once into a scratch buffer to be measured, so
     /// counting holds at most one reply's encoding at a time.
@@ -92,6 +106,30 @@ impl Limits {
     }
 }
 
+/// The number of entries of a frame that is a JSON array, counted without building them; `None` when it is not a
+/// valid JSON array (the parser then says what it is).
+fn batch_entries(bytes: &[u8]) -> Option<usize> {
+    struct Count;
+    impl<'de> Visitor<'de> for Count {
+        type Value = usize;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON array")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+            let mut n = 0;
+            while seq.next_element::<IgnoredAny>()?.is_some() {
+                n += 1;
+            }
+            Ok(n)
+        }
+    }
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
+    if bytes[start] != b'[' {
+        return None;
+    }
+    serde_json::Deserializer::from_slice(bytes).deserialize_seq(Count).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,5 +152,9 @@ mod tests {
         let l = Limits { max_batch_entries: 3, ..Limits::default() };
         assert!(l.batch_too_long(3).is_none());
         assert!(l.batch_too_long(4).is_some());
+        assert!(matches!(l.parse(b" [1, {}, [2, 3]] "), Ok(Parsed::Batch(items)) if items.len() == 3));
+        assert!(l.parse(b"[1,2,3,4]").is_err());
+        assert!(matches!(l.parse(b"{\"a\":[1,2,3,4]}"), Ok(Parsed::Single(_))));
+        assert!(matches!(l.parse(b"[1,2,3,4"), Ok(Parsed::Single(Err(_)))), "broken JSON is the parser's to report");
     }
 }

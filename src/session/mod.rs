@@ -126,6 +126,11 @@ impl Session {
         self.outbound.abandon();
     }
 
+    /// The limits this session obeys.
+    pub fn limits(&self) -> Limits {
+        self.server.limits
+    }
+
     /// The number of requests running now.
     pub fn in_flight(&self) -> usize {
         lock(&self.in_flight).len()

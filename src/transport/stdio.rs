@@ -25,7 +25,7 @@ use tokio_util::codec::Decoder;
 use tokio_util::sync::CancellationToken;
 
 use crate::codec::{Frame, LineCodec};
-use crate::jsonrpc::{self, Outgoing};
+use crate::jsonrpc::Outgoing;
 use crate::session::{CallCx, Handled, Session};
 use crate::transport::{deliver, Run};
 
@@ -214,7 +214,10 @@ async fn dispatch(session: &Arc<Session>, frame: Frame, cx: &CallCx, tx: &Out, t
             log::warn!("dropped a message larger than {limit} bytes");
             Handled::Reply(Session::too_long(limit))
         }
-        Frame::Line(line) => session.handle(jsonrpc::parse(&line), cx),
+        Frame::Line(line) => match session.limits().parse(&line) {
+            Ok(parsed) => session.handle(parsed, cx),
+            Err(refused) => Handled::Reply(refused),
+        },
     };
     let tx = tx.clone();
     let send = move |out| tx.push(out);

@@ -65,7 +65,13 @@ impl HttpServer {
                 return error_reply(StatusCode::NOT_FOUND, None, RpcError::invalid_request("unknown or ended session"));
             }
         };
-        let parsed = match read_message(req.into_body(), self.config.max_message_bytes, self.config.body_timeout).await
+        let parsed = match read_message(
+            req.into_body(),
+            self.config.max_message_bytes,
+            self.config.body_timeout,
+            &self.server.limits,
+        )
+        .await
         {
             Ok(p) => p,
             Err(r) => return r,

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::jsonrpc::{self, ErrorCode, Outgoing, Parsed, RequestId, RpcError};
+use crate::limits::Limits;
 use crate::transport::body::Body;
 
 /// Every HTTP answer.
@@ -29,7 +30,12 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Reads and parses a POSTed message: 413 over the limit, 408 when it does not arrive within `timeout`, 400 with
 /// the -32700 / -32600 error when it is not a valid message (a batch is left to the session, whose negotiated
 /// version decides).
-pub(super) async fn read_message(body: Incoming, limit: usize, timeout: Duration) -> Result<Parsed, Reply> {
+pub(super) async fn read_message(
+    body: Incoming,
+    limit: usize,
+    timeout: Duration,
+    limits: &Limits,
+) -> Result<Parsed, Reply> {
     let bytes = match tokio::time::timeout(timeout, read_body(body, limit)).await {
         Ok(read) => read?,
         Err(_) => {
@@ -46,9 +52,10 @@ pub(super) async fn read_message(body: Incoming, limit: usize, timeout: Duration
             ));
         }
     };
-    match jsonrpc::parse(&bytes) {
-        Parsed::Single(Err((id, e))) => Err(error_reply(StatusCode::BAD_REQUEST, id, e)),
-        parsed => Ok(parsed),
+    match limits.parse(&bytes) {
+        Ok(Parsed::Single(Err((id, e)))) => Err(error_reply(StatusCode::BAD_REQUEST, id, e)),
+        Ok(parsed) => Ok(parsed),
+        Err(refused) => Err(json_reply(StatusCode::BAD_REQUEST, jsonrpc::encode(&refused))),
     }
 }
 

@@ -33,7 +33,13 @@ impl HttpServer {
             method: header(req.headers(), "mcp-method"),
             name: header(req.headers(), "mcp-name"),
         };
-        let request = match read_message(req.into_body(), self.config.max_message_bytes, self.config.body_timeout).await
+        let request = match read_message(
+            req.into_body(),
+            self.config.max_message_bytes,
+            self.config.body_timeout,
+            &self.server.limits,
+        )
+        .await
         {
             Ok(Parsed::Single(Ok(jsonrpc::Incoming::Request(r)))) => r,
             Ok(Parsed::Single(_)) => return accepted(),

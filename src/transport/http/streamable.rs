@@ -57,7 +57,13 @@ impl HttpServer {
             ));
         }
         let session_id = headers.get(SESSION_HEADER).map(|v| v.to_str().unwrap_or_default().to_owned());
-        let parsed = match read_message(req.into_body(), self.config.max_message_bytes, self.config.body_timeout).await
+        let parsed = match read_message(
+            req.into_body(),
+            self.config.max_message_bytes,
+            self.config.body_timeout,
+            &self.server.limits,
+        )
+        .await
         {
             Ok(p) => p,
             Err(r) => return r,
