@@ -160,7 +160,7 @@ pub struct Exchange {
 
 impl Exchange {
     /// The request's cancellation flag (set when the client cancels or goes away).
-    pub fn flag(&self) -> &CancelFlag {
+    pub(crate) fn flag(&self) -> &CancelFlag {
         &self.flag
     }
 

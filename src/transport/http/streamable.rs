@@ -20,6 +20,7 @@ use super::reply::{
 use super::sessions::{short, HttpSession, Kind};
 use super::{HttpServer, SESSION_HEADER, VERSION_HEADER};
 use crate::jsonrpc::{self, Outgoing, Parsed, RpcError};
+use crate::mcp::Method;
 use crate::protocol::Version;
 use crate::session::CallCx;
 use crate::transport::body::{sse_reply_sender, sse_sender, Body};
@@ -68,8 +69,7 @@ impl HttpServer {
             Ok(p) => p,
             Err(r) => return r,
         };
-        let is_initialize =
-            matches!(&parsed, Parsed::Single(Ok(jsonrpc::Incoming::Request(r))) if r.method == "initialize");
+        let is_initialize = matches!(&parsed, Parsed::Single(Ok(jsonrpc::Incoming::Request(r))) if Method::parse(&r.method) == Some(Method::Initialize));
 
         let (hs, reservation) = match session_id {
             Some(id) => match self.sessions.find(&id, Kind::Streamable) {
