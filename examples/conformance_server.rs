@@ -819,11 +819,8 @@ fn main() -> ExitCode {
     runtime.block_on(async move {
         match config.transport {
             Transport::Stdio => {
-                let opts = stdio::StdioOptions {
-                    max_message_bytes: config.max_message_bytes,
-                    shutdown_timeout: config.shutdown_timeout,
-                };
-                let session = Session::new(Server::new(service));
+                let opts = pingera_mcp_server::app::stdio_options(&config);
+                let session = Session::new(Server::with_limits(service, config.limits));
                 match stdio::serve(session, std::io::stdin(), std::io::stdout(), opts, shutdown_signal()).await {
                     Ok(_) => ExitCode::SUCCESS,
                     Err(e) => {
@@ -844,7 +841,9 @@ fn main() -> ExitCode {
                 let bound = listener.local_addr().unwrap_or(addr);
                 log::info!("conformance fixtures listening on http://{bound}{}", http::MCP_PATH);
                 let options = pingera_mcp_server::app::http_options(&config);
-                match http::serve(Server::new(service), options, listener, shutdown_signal()).await {
+                match http::serve(Server::with_limits(service, config.limits), options, listener, shutdown_signal())
+                    .await
+                {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(e) => {
                         eprintln!("conformance_server: {e}");

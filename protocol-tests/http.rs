@@ -305,8 +305,11 @@ fn concurrent_initialize_requests_never_exceed_the_session_limit() {
             .collect();
         racers.into_iter().map(|r| r.join().expect("a racer finishes")).collect()
     });
-    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 3, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == 503).count(), 9, "{statuses:?}");
+    // Sessions never used after their initialize give way to newer ones (SPEC_NOTES, "Sessions under a flood"), so
+    // more than three racers may succeed; the table still never holds more than three.
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    assert!(ok >= 3, "{statuses:?}");
+    assert_eq!(ok + statuses.iter().filter(|s| **s == 503).count(), 12, "{statuses:?}");
     assert_eq!(request(s.addr, "GET", "/health", &[], b"").json()["sessions"], 3);
 }
 

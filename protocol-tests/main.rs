@@ -13,6 +13,7 @@ mod conformance;
 mod context;
 mod fixture_server;
 mod http;
+mod pressure;
 mod props;
 #[cfg(feature = "external-tests")]
 mod scale_out;

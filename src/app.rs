@@ -26,10 +26,12 @@ use crate::session::Server;
 use crate::tools::toolsets::{self, Selection};
 use crate::tools::{self, bound, ToolCtx, ToolError, ToolSpec};
 use crate::transport::http::HttpOptions;
+use crate::transport::stdio::StdioOptions;
 
 /// The protocol core serving the Pingera service of the configuration.
 pub fn server(config: Config) -> Arc<Server> {
-    Server::new(Arc::new(Pingera::new(Arc::new(config))))
+    let limits = config.limits;
+    Server::with_limits(Arc::new(Pingera::new(Arc::new(config))), limits)
 }
 
 /// The HTTP transport's settings from the configuration.
@@ -37,6 +39,8 @@ pub fn http_options(config: &Config) -> HttpOptions {
     HttpOptions {
         max_message_bytes: config.max_message_bytes,
         header_timeout: config.http_header_timeout,
+        body_timeout: config.http_body_timeout,
+        max_connections: config.http_max_connections,
         allowed_origins: config.http_allowed_origins.clone(),
         require_auth_header: config.require_auth_header,
         max_sessions: config.http_max_sessions,
@@ -47,6 +51,15 @@ pub fn http_options(config: &Config) -> HttpOptions {
         session_keys: config.http_session_key.clone().map(|k| (k, config.http_session_key_previous.clone())),
         session_max_age: config.http_session_max_age,
         drain_delay: config.http_drain_delay,
+    }
+}
+
+/// The stdio transport's settings from the configuration.
+pub fn stdio_options(config: &Config) -> StdioOptions {
+    StdioOptions {
+        max_message_bytes: config.max_message_bytes,
+        shutdown_timeout: config.shutdown_timeout,
+        max_queued: config.limits.max_queued_messages,
     }
 }
 

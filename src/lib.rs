@@ -29,12 +29,14 @@
 //!   progress), `Authorization` (a caller's credential, opaque); `service::client` (feature `client-requests`):
 //!   server-to-client requests and multi-round input, used only by the conformance fixtures.
 //! - `transport`: `deliver` (the one way a session's answer leaves), `stdio::serve`, `http::serve` (split by
-//!   concern: `gate`, `sessions`, `sealed`, `streamable`, `stateless`, `legacy`, `reply`).
+//!   concern: `conns`, `gate`, `sessions`, `sealed`, `streamable`, `stateless`, `legacy`, `reply`).
 //! - `seal`: `Sealer`, `SessionKey`, `keygen` (sealed HTTP session ids that any replica can open).
+//! - `limits`: `Limits` (requests in flight per session, batch entries and reply size, messages queued for a slow
+//!   reader) and the one error each limit answers with.
 //! - `cancel` (crate-internal): `CancelFlag`, shared by a request's task and its blocking thread.
 //!
 //! The application:
-//! - `app`: `Pingera` (the service), `server`, `http_options`, `credential_from_header`.
+//! - `app`: `Pingera` (the service), `server`, `http_options`, `stdio_options`, `credential_from_header`.
 //! - `config`: `Config` (environment and flags, read once), `Credential`, `Secret`.
 //! - `tools`: `ToolSpec`, `Param`, `Action`; `tools::table::TOOLS` is the only list of tools.
 //! - `pingera`: `ApiClient`, `ApiError`, `Observer` (retries, timeouts, error texts).
@@ -59,6 +61,7 @@ pub mod codec;
 pub mod completion;
 pub mod config;
 pub mod jsonrpc;
+pub mod limits;
 pub mod mcp;
 pub mod mcpb;
 pub mod pingera;

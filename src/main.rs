@@ -13,7 +13,7 @@ use pingera_mcp_server::app;
 use pingera_mcp_server::config::{help_text, Command, Config, Transport};
 use pingera_mcp_server::session::Session;
 use pingera_mcp_server::transport::http;
-use pingera_mcp_server::transport::stdio::{self, StdioOptions};
+use pingera_mcp_server::transport::stdio;
 use pingera_mcp_server::{check, mcpb, shutdown_signal};
 
 fn main() -> ExitCode {
@@ -76,7 +76,7 @@ fn main() -> ExitCode {
     if config.both_credentials_set {
         log::info!("both PINGERA_API_KEY and PINGERA_JWT_TOKEN are set; the JWT is used");
     }
-    let opts = StdioOptions { max_message_bytes: config.max_message_bytes, shutdown_timeout: config.shutdown_timeout };
+    let opts = app::stdio_options(&config);
     log::info!(
         "pingera-mcp {} serving stdio, mode {}, API {}",
         env!("CARGO_PKG_VERSION"),

@@ -173,6 +173,12 @@ pub struct Config {
     pub http_max_sessions: usize,
     /// HTTP: a session unused for this long is ended.
     pub http_session_idle: Duration,
+    /// HTTP: how long a client may take to send a request body once its headers arrived.
+    pub http_body_timeout: Duration,
+    /// HTTP: the most connections open at once (lowered at start-up to fit the file-descriptor limit).
+    pub http_max_connections: usize,
+    /// The per-session limits: requests in flight, batches, messages waiting for a slow reader.
+    pub limits: crate::limits::Limits,
     /// HTTP: how long a client may take to send the request headers.
     pub http_header_timeout: Duration,
     /// HTTP: browser origins allowed besides the loopback ones (exact `scheme://host[:port]` strings).
@@ -253,6 +259,12 @@ const SETTINGS: &[Setting] = &[
     Setting { key: "require_auth", flag: "--require-auth-header", var: "PINGERA_REQUIRE_AUTH_HEADER", alias: Some("REQUIRE_AUTH_HEADER"), help: "HTTP: refuse requests without an Authorization header (true/false, default false)", boolean: true },
     Setting { key: "http_max_sessions", flag: "--http-max-sessions", var: "PINGERA_HTTP_MAX_SESSIONS", alias: None, help: "HTTP: most sessions at once; more get 503 (default 1000)", boolean: false },
     Setting { key: "http_idle", flag: "--http-session-idle-timeout", var: "PINGERA_HTTP_SESSION_IDLE_TIMEOUT", alias: None, help: "HTTP: seconds after which an unused session ends (default 1800)", boolean: false },
+    Setting { key: "http_body_timeout", flag: "--http-body-timeout", var: "PINGERA_HTTP_BODY_TIMEOUT", alias: None, help: "HTTP: seconds a client may take to send a request body; then 408 (default 30)", boolean: false },
+    Setting { key: "http_max_connections", flag: "--http-max-connections", var: "PINGERA_HTTP_MAX_CONNECTIONS", alias: None, help: "HTTP: most open connections, kept below the file-descriptor limit; idle ones give way (default 1024)", boolean: false },
+    Setting { key: "max_in_flight", flag: "--max-in-flight", var: "PINGERA_MAX_IN_FLIGHT", alias: None, help: "most requests running at once per session; more get error -32010 (default 256)", boolean: false },
+    Setting { key: "max_batch_entries", flag: "--max-batch-entries", var: "PINGERA_MAX_BATCH_ENTRIES", alias: None, help: "most entries in one JSON-RPC batch (2025-03-26); more: one -32600 error (default 100)", boolean: false },
+    Setting { key: "max_batch_reply", flag: "--max-batch-reply-bytes", var: "PINGERA_MAX_BATCH_REPLY_BYTES", alias: None, help: "largest batch reply in bytes; larger: one -32600 error instead (default 16777216)", boolean: false },
+    Setting { key: "max_queued", flag: "--max-queued-messages", var: "PINGERA_MAX_QUEUED_MESSAGES", alias: None, help: "messages that may wait for a slow reader: stdio stops reading, an SSE stream is closed (default 64)", boolean: false },
     Setting { key: "http_header_timeout", flag: "--http-header-timeout", var: "PINGERA_HTTP_HEADER_TIMEOUT", alias: None, help: "HTTP: seconds a client may take to send request headers (default 10)", boolean: false },
     Setting { key: "http_origins", flag: "--http-allowed-origins", var: "PINGERA_HTTP_ALLOWED_ORIGINS", alias: None, help: "HTTP: comma-separated browser origins allowed besides loopback ones (default none)", boolean: false },
     Setting { key: "http_session_key", flag: "--http-session-key", var: "PINGERA_HTTP_SESSION_KEY", alias: None, help: "HTTP: >= 32 random bytes as hex or base64, the same on every replica, that seal session ids so any replica serves any session (`pingera-mcp keygen` prints one; default none: sessions in memory)", boolean: false },
@@ -397,6 +409,40 @@ impl Config {
             parse_int(get("http_max_sessions"), 1000, 1, 1_000_000, "an integer from 1 to 1000000")? as usize;
         let http_session_idle = parse_secs(get("http_idle"), 1800, 1.0, 7.0 * 86400.0)?;
         let http_header_timeout = parse_secs(get("http_header_timeout"), 10, 0.1, 600.0)?;
+        let http_body_timeout = parse_secs(get("http_body_timeout"), 30, 0.1, 3600.0)?;
+        let http_max_connections =
+            parse_int(get("http_max_connections"), 1024, 4, 1_000_000, "an integer from 4 to 1000000")? as usize;
+        let defaults = crate::limits::Limits::default();
+        let limits = crate::limits::Limits {
+            max_in_flight: parse_int(
+                get("max_in_flight"),
+                defaults.max_in_flight as u64,
+                1,
+                100_000,
+                "an integer from 1 to 100000",
+            )? as usize,
+            max_batch_entries: parse_int(
+                get("max_batch_entries"),
+                defaults.max_batch_entries as u64,
+                1,
+                100_000,
+                "an integer from 1 to 100000",
+            )? as usize,
+            max_batch_reply_bytes: parse_int(
+                get("max_batch_reply"),
+                defaults.max_batch_reply_bytes as u64,
+                1024,
+                1 << 30,
+                "a number of bytes from 1024 to 1073741824",
+            )? as usize,
+            max_queued_messages: parse_int(
+                get("max_queued"),
+                defaults.max_queued_messages as u64,
+                1,
+                100_000,
+                "an integer from 1 to 100000",
+            )? as usize,
+        };
         let http_allowed_origins = match get("http_origins") {
             None => Vec::new(),
             Some((name, v)) => {
@@ -454,6 +500,9 @@ impl Config {
                 http_max_sessions,
                 http_session_idle,
                 http_header_timeout,
+                http_body_timeout,
+                http_max_connections,
+                limits,
                 http_allowed_origins,
                 http_session_key,
                 http_session_key_previous,
@@ -513,6 +562,12 @@ impl Config {
             ("http_max_sessions", self.http_max_sessions.to_string()),
             ("http_session_idle", format!("{}s", self.http_session_idle.as_secs_f64())),
             ("http_header_timeout", format!("{}s", self.http_header_timeout.as_secs_f64())),
+            ("http_body_timeout", format!("{}s", self.http_body_timeout.as_secs_f64())),
+            ("http_max_connections", self.http_max_connections.to_string()),
+            ("max_in_flight", self.limits.max_in_flight.to_string()),
+            ("max_batch_entries", self.limits.max_batch_entries.to_string()),
+            ("max_batch_reply_bytes", self.limits.max_batch_reply_bytes.to_string()),
+            ("max_queued_messages", self.limits.max_queued_messages.to_string()),
             (
                 "http_allowed_origins",
                 if self.http_allowed_origins.is_empty() {

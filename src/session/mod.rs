@@ -19,6 +19,7 @@ use serde_json::{json, Map, Value};
 
 use crate::cancel::CancelFlag;
 use crate::jsonrpc::{ErrorCode, Incoming, Notification, Outgoing, Parsed, Request, RequestId, RpcError};
+use crate::limits::Limits;
 use crate::lock;
 use crate::mcp::{
     self, envelope, ClientRequest, DiscoverMeta, DiscoverResult, Era, InitializeResult, Method, ResultBody, ServerInfo,
@@ -61,16 +62,23 @@ impl CallCx {
     }
 }
 
-/// What is shared by all sessions of the process: the service that answers.
+/// What is shared by all sessions of the process: the service that answers, and the limits every session obeys.
 pub struct Server {
     /// What the server offers.
     pub service: Arc<dyn Service>,
+    /// The per-session limits.
+    pub limits: Limits,
 }
 
 impl Server {
-    /// A server that offers `service` (the Pingera service, or the conformance fixtures).
+    /// A server that offers `service` (the Pingera service, or the conformance fixtures) with the default limits.
     pub fn new(service: Arc<dyn Service>) -> Arc<Server> {
-        Arc::new(Server { service })
+        Server::with_limits(service, Limits::default())
+    }
+
+    /// A server that offers `service` with the given limits.
+    pub fn with_limits(service: Arc<dyn Service>, limits: Limits) -> Arc<Server> {
+        Arc::new(Server { service, limits })
     }
 }
 
@@ -157,6 +165,11 @@ impl Session {
         self.outbound.abandon();
     }
 
+    /// The limits this session obeys.
+    pub fn limits(&self) -> Limits {
+        self.server.limits
+    }
+
     /// The number of requests running now.
     pub fn in_flight(&self) -> usize {
         lock(&self.in_flight).len()
@@ -230,6 +243,10 @@ impl Session {
         if items.is_empty() {
             return Handled::Reply(Outgoing::error(None, RpcError::invalid_request("invalid request: empty batch")));
         }
+        let limits = self.server.limits;
+        if let Some(refused) = limits.batch_too_long(items.len()) {
+            return Handled::Reply(refused);
+        }
         let mut parts: Vec<Handled> = Vec::with_capacity(items.len());
         for item in items {
             parts.push(match item {
@@ -256,7 +273,7 @@ impl Session {
                 }
             }
             // Every element may have been cancelled; then there is nothing to send.
-            (!replies.is_empty()).then_some(Outgoing::Batch(replies))
+            (!replies.is_empty()).then(|| limits.cap_batch_reply(replies))
         }))
     }
 
@@ -503,6 +520,10 @@ impl Session {
                     "invalid request: id {id} is already used by a request in flight"
                 ));
                 return reply(id, Err(e));
+            }
+            if in_flight.len() >= self.server.limits.max_in_flight {
+                drop(in_flight);
+                return reply(id, Err(self.server.limits.too_many_in_flight()));
             }
             in_flight.insert(id.clone(), flag.clone());
         }

@@ -558,7 +558,8 @@ impl Proxy {
                 reply = reply.header(k.as_str(), v.as_str());
             }
         }
-        let (tx, out_body) = crate::transport::body::Body::channel();
+        // A bounded queue: a client that reads slowly slows the pump, which slows the upstream server.
+        let (tx, out_body) = crate::transport::body::Body::channel(64);
         let rec = Arc::clone(&self.rec);
         let (origin, local) = (self.origin.clone(), format!("http://{}", self.local));
         let mut reader = response.into_body().into_with_config().limit(u64::MAX).reader();
@@ -598,7 +599,7 @@ impl Proxy {
                     lock(&rec)
                         .push(Entry::Comment(format!("a reply larger than {MAX_MESSAGE} bytes was not recorded")));
                 }
-                if tx.send(bytes::Bytes::from(chunk)).is_err() {
+                if tx.blocking_send(bytes::Bytes::from(chunk)).is_err() {
                     break;
                 }
             }
@@ -610,7 +611,7 @@ impl Proxy {
                 lock(&rec).push(e);
             }
             if !whole.is_empty() {
-                let _ = tx.send(bytes::Bytes::from(whole));
+                let _ = tx.blocking_send(bytes::Bytes::from(whole));
             }
         });
         reply.body(out_body).unwrap_or_else(|e| plain(502, &format!("bad response from the server: {e}")))

@@ -29,10 +29,7 @@ impl Gate {
     /// configured one.
     #[allow(clippy::result_large_err)]
     pub(super) fn check(&self, headers: &HeaderMap) -> Result<Option<Authorization>, Reply> {
-        if let Some(why) = self.rebinding_problem(headers) {
-            log::warn!("refused a request: {why}");
-            return Err(error_reply(StatusCode::FORBIDDEN, None, RpcError::new(ErrorCode(-32600), why)));
-        }
+        self.check_host(headers)?;
         match headers.get(hyper::header::AUTHORIZATION) {
             Some(v) => match v.to_str().ok().filter(|v| !v.trim().is_empty()) {
                 Some(v) => Ok(Some(Authorization::new(v))),
@@ -43,6 +40,18 @@ impl Gate {
                  or 'Bearer <JWT>')",
             )),
             None => Ok(None),
+        }
+    }
+
+    /// Host and Origin only (403): what `/health` and `/` pass too, since a rebound page could read them as well.
+    #[allow(clippy::result_large_err)]
+    pub(super) fn check_host(&self, headers: &HeaderMap) -> Result<(), Reply> {
+        match self.rebinding_problem(headers) {
+            None => Ok(()),
+            Some(why) => {
+                log::warn!("refused a request: {why}");
+                Err(error_reply(StatusCode::FORBIDDEN, None, RpcError::new(ErrorCode(-32600), why)))
+            }
         }
     }
 

@@ -37,10 +37,10 @@ impl HttpServer {
         let Some(reservation) = self.sessions.reserve(&server, Kind::LegacySse) else {
             return too_many_sessions();
         };
-        let (tx, body) = Body::channel();
+        let (tx, body) = Body::channel(self.server.limits.max_queued_messages);
         *crate::lock(&reservation.session().stream) = Some(tx.clone());
         let id = reservation.commit();
-        let _ = tx.send(Bytes::from(format!("event: endpoint\ndata: {MESSAGES_PATH}?sessionId={id}\n\n")));
+        let _ = tx.try_send(Bytes::from(format!("event: endpoint\ndata: {MESSAGES_PATH}?sessionId={id}\n\n")));
         log::info!("HTTP+SSE session {} started", short(&id));
         tokio::spawn(keep_alive(tx.downgrade(), self.stop.clone()));
         sse_reply(body)
@@ -59,10 +59,24 @@ impl HttpServer {
         let Some(id) = query.split('&').find_map(|kv| kv.strip_prefix("sessionId=")).filter(|v| !v.is_empty()) else {
             return bad_request("missing sessionId query parameter");
         };
-        let Some(hs) = self.sessions.find(id, Kind::LegacySse) else {
-            return error_reply(StatusCode::NOT_FOUND, None, RpcError::invalid_request("unknown or ended session"));
+        let hs = match self.sessions.find(id, Kind::LegacySse) {
+            Some(hs) if hs.stream_open() => hs,
+            found => {
+                if found.is_some() {
+                    // A session whose stream closed (or was closed for falling behind) is gone for good.
+                    self.sessions.end(id);
+                }
+                return error_reply(StatusCode::NOT_FOUND, None, RpcError::invalid_request("unknown or ended session"));
+            }
         };
-        let parsed = match read_message(req.into_body(), self.config.max_message_bytes).await {
+        let parsed = match read_message(
+            req.into_body(),
+            self.config.max_message_bytes,
+            self.config.body_timeout,
+            &self.server.limits,
+        )
+        .await
+        {
             Ok(p) => p,
             Err(r) => return r,
         };

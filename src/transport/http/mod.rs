@@ -7,13 +7,15 @@
 //! [`crate::session::CallCx`]: sessions hold no credential, so one caller's key can never serve another caller's
 //! call. Protocol decisions are the [`Session`]'s; these modules only map them to HTTP.
 //!
-//! Codemap: this file is the accept loop, shutdown and routing; `gate` (Host, Origin, credential, media types),
-//! `sessions` (the session registry, its limit and the idle reaper), `sealed` (session ids that carry the
-//! session's state, so any replica serves any session), `streamable` (POST/GET/DELETE `/mcp` of the
+//! Codemap: this file is the accept loop, shutdown and routing; `conns` (the connection cap and which connections
+//! give way), `gate` (Host, Origin, credential, media types), `sessions` (the session registry, its limit and the
+//! idle reaper), `sealed` (session ids that carry the session's state, so any replica serves any session),
+//! `streamable` (POST/GET/DELETE `/mcp` of the
 //! handshake era), `stateless` (2026-07-28 requests: headers in, status codes out), `legacy` (HTTP+SSE) and
 //! `reply` (responses, body reading, keep-alive). Every path hands the session's answer to
 //! `crate::transport::deliver`.
 
+mod conns;
 mod gate;
 mod legacy;
 mod reply;
@@ -40,6 +42,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use self::conns::{Admitted, BusyGuard, Conns, EVICT_GRACE};
 use self::gate::Gate;
 use self::reply::{error_reply, json_reply, method_not_allowed, Reply};
 use self::sealed::Sealed;
@@ -48,6 +51,7 @@ use crate::jsonrpc::{ErrorCode, RpcError};
 use crate::protocol::Version;
 use crate::seal::SessionKey;
 use crate::session::Server;
+use crate::transport::body::Body;
 
 /// The Streamable HTTP endpoint.
 pub const MCP_PATH: &str = "/mcp";
@@ -67,6 +71,10 @@ pub struct HttpOptions {
     pub max_message_bytes: usize,
     /// How long a client may take to send a request's headers.
     pub header_timeout: Duration,
+    /// How long a client may take to send a request's body.
+    pub body_timeout: Duration,
+    /// The most connections open at once (before fitting it to the file-descriptor limit).
+    pub max_connections: usize,
     /// Origins allowed besides loopback ones.
     pub allowed_origins: Vec<String>,
     /// Whether a request without `Authorization` is refused (401).
@@ -117,12 +125,15 @@ pub async fn serve(
         config: options,
     });
     let reaper = tokio::spawn(sessions::reap_idle(Arc::clone(&http.sessions), http.config.session_idle));
+    let admitted = Conns::new(http.config.max_connections);
     let mut conns: JoinSet<()> = JoinSet::new();
     let mut shutdown = std::pin::pin!(shutdown);
     // Draining: after the shutdown signal, `/health` answers 503 while requests are still accepted and served
     // until `drain_end`, so that a load balancer takes the replica out before its port closes.
     let drain_end = tokio::time::sleep(Duration::ZERO);
     let mut drain_end = std::pin::pin!(drain_end);
+    // The pause after a failed accept doubles up to a second while accepting keeps failing.
+    let mut backoff = Duration::ZERO;
     loop {
         let draining = http.draining.load(Ordering::Relaxed);
         let accepted = tokio::select! {
@@ -139,15 +150,29 @@ pub async fn serve(
         let (stream, peer) = match accepted {
             Ok(a) => a,
             Err(e) => {
-                // Running out of file descriptors is the usual cause; a short pause lets connections close.
-                log::warn!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                // Running out of file descriptors is the usual cause (the cap keeps a reserve, but other parts of
+                // the process use descriptors too): an idle connection gives way, and the loop backs off instead
+                // of spinning. One warning per episode.
+                let shed = admitted.shed_one();
+                if backoff.is_zero() {
+                    log::warn!("accept failed: {e}; backing off (an idle connection closed: {shed})");
+                } else {
+                    log::debug!("accept failed again: {e}");
+                }
+                backoff = (backoff * 2).clamp(Duration::from_millis(10), Duration::from_secs(1));
+                // The loop's own select sees a shutdown signal (and starts the drain) at most a second later.
+                tokio::time::sleep(backoff).await;
                 continue;
             }
         };
+        backoff = Duration::ZERO;
+        let Some(admission) = admitted.admit() else {
+            refuse_connection(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let h = Arc::clone(&http);
-        conns.spawn(async move { h.connection(stream, peer).await });
+        conns.spawn(async move { h.connection(stream, peer, admission).await });
     }
 
     log::info!("shutting down: {} connection(s) open", conns.len());
@@ -177,11 +202,14 @@ struct HttpServer {
 }
 
 impl HttpServer {
-    async fn connection(self: Arc<Self>, stream: tokio::net::TcpStream, peer: SocketAddr) {
+    async fn connection(self: Arc<Self>, stream: tokio::net::TcpStream, peer: SocketAddr, admission: Admitted) {
         let h = Arc::clone(&self);
+        let state = Arc::clone(&admission.state);
         let svc = service_fn(move |req| {
             let h = Arc::clone(&h);
-            async move { Ok::<_, Infallible>(h.route(req).await) }
+            // The connection counts as busy from here until its response body is dropped (sent or abandoned).
+            let busy = state.busy();
+            async move { Ok::<_, Infallible>(h.route(req).await.map(|body| Tracked { body, _busy: busy })) }
         });
         let mut builder = http1::Builder::new();
         builder.timer(TokioTimer::new()).header_read_timeout(self.config.header_timeout).keep_alive(true);
@@ -194,6 +222,16 @@ impl HttpServer {
                 conn.as_mut().graceful_shutdown();
                 conn.await
             }
+            () = admission.state.evict.cancelled() => {
+                // Giving way: an idle keep-alive connection closes at once; one that is still sending its headers
+                // gets a moment, then is dropped unless a request started meanwhile.
+                conn.as_mut().graceful_shutdown();
+                match tokio::time::timeout(EVICT_GRACE, conn.as_mut()).await {
+                    Ok(r) => r,
+                    Err(_) if admission.state.idle() => Ok(()),
+                    Err(_) => conn.await,
+                }
+            }
         };
         if let Err(e) = result {
             log::debug!("connection from {peer}: {e}");
@@ -205,8 +243,11 @@ impl HttpServer {
         let method = req.method().clone();
         log::debug!("{method} {path}");
         match path.as_str() {
-            "/health" if method == Method::GET => self.health(),
-            "/" if method == Method::GET => self.info(),
+            "/health" | "/" if method == Method::GET => match self.gate.check_host(req.headers()) {
+                Err(refused) => refused,
+                Ok(()) if path == "/health" => self.health(),
+                Ok(()) => self.info(),
+            },
             "/health" | "/" => method_not_allowed("GET"),
             p if p == MCP_PATH || p == "/mcp/" => match method {
                 Method::POST => self.post_mcp(req).await,
@@ -274,8 +315,58 @@ impl HttpServer {
     pub(super) fn server_narrowed_to(&self, toolsets: Option<&HeaderValue>) -> Result<Arc<Server>, Reply> {
         let Some(v) = toolsets else { return Ok(Arc::clone(&self.server)) };
         match self.server.service.narrowed(v.to_str().unwrap_or("\u{fffd}")) {
-            Ok(service) => Ok(Server::new(service)),
+            Ok(service) => Ok(Server::with_limits(service, self.server.limits)),
             Err(e) => Err(error_reply(StatusCode::BAD_REQUEST, None, e)),
         }
+    }
+}
+
+/// Answers a connection that arrives while every admitted one is busy: a 503 written without parsing the request,
+/// then the connection closes. What the client sent is drained for at most [`EVICT_GRACE`] first, because closing
+/// a socket with unread input resets it, and a reset could destroy the 503 before the client reads it.
+fn refuse_connection(mut stream: tokio::net::TcpStream) {
+    const BODY: &str = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"too many connections: every connection is busy; try again later"}}"#;
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n\
+         Connection: close\r\nContent-Length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    log::debug!("refused a connection: every admitted connection is busy");
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let refuse = async {
+            stream.write_all(response.as_bytes()).await?;
+            stream.shutdown().await?;
+            let mut sink = [0u8; 4096];
+            while stream.read(&mut sink).await? > 0 {}
+            Ok::<(), std::io::Error>(())
+        };
+        let _ = tokio::time::timeout(EVICT_GRACE, refuse).await;
+    });
+}
+
+/// A response body that keeps its connection marked busy until it is dropped.
+struct Tracked {
+    body: Body,
+    _busy: BusyGuard,
+}
+
+impl hyper::body::Body for Tracked {
+    type Data = bytes::Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<bytes::Bytes>, Infallible>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
     }
 }

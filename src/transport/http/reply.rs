@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::jsonrpc::{self, ErrorCode, Outgoing, Parsed, RequestId, RpcError};
+use crate::limits::Limits;
 use crate::transport::body::Body;
 
 /// Every HTTP answer.
@@ -26,13 +27,35 @@ const UNAUTHORIZED_CODE: i64 = -31001;
 /// SSE comments keep idle streams alive through proxies.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-/// Reads and parses a POSTed message: 413 over the limit, 400 with the -32700 / -32600 error when it is not a
-/// valid message (a batch is left to the session, whose negotiated version decides).
-pub(super) async fn read_message(body: Incoming, limit: usize) -> Result<Parsed, Reply> {
-    let bytes = read_body(body, limit).await?;
-    match jsonrpc::parse(&bytes) {
-        Parsed::Single(Err((id, e))) => Err(error_reply(StatusCode::BAD_REQUEST, id, e)),
-        parsed => Ok(parsed),
+/// Reads and parses a POSTed message: 413 over the limit, 408 when it does not arrive within `timeout`, 400 with
+/// the -32700 / -32600 error when it is not a valid message (a batch is left to the session, whose negotiated
+/// version decides).
+pub(super) async fn read_message(
+    body: Incoming,
+    limit: usize,
+    timeout: Duration,
+    limits: &Limits,
+) -> Result<Parsed, Reply> {
+    let bytes = match tokio::time::timeout(timeout, read_body(body, limit)).await {
+        Ok(read) => read?,
+        Err(_) => {
+            log::debug!("a request body did not arrive within {timeout:?}");
+            // Answering before the body is read makes hyper close the connection, which frees it.
+            return Err(error_reply(
+                StatusCode::REQUEST_TIMEOUT,
+                None,
+                RpcError::invalid_request(format!(
+                    "invalid request: the request body did not arrive within {}s",
+                    timeout.as_secs_f64()
+                ))
+                .with_data(json!({ "timeout_secs": timeout.as_secs_f64() })),
+            ));
+        }
+    };
+    match limits.parse(&bytes) {
+        Ok(Parsed::Single(Err((id, e)))) => Err(error_reply(StatusCode::BAD_REQUEST, id, e)),
+        Ok(parsed) => Ok(parsed),
+        Err(refused) => Err(json_reply(StatusCode::BAD_REQUEST, jsonrpc::encode(&refused))),
     }
 }
 
@@ -56,14 +79,17 @@ async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, Reply> {
 
 /// Sends an SSE comment now and then so that proxies keep the stream open. It holds only a weak sender, so the
 /// stream still ends as soon as its owner (the session) lets go of it.
-pub(super) async fn keep_alive(tx: mpsc::WeakUnboundedSender<Bytes>, stop: CancellationToken) {
+pub(super) async fn keep_alive(tx: mpsc::WeakSender<Bytes>, stop: CancellationToken) {
     loop {
         tokio::select! {
             () = tokio::time::sleep(KEEP_ALIVE) => {}
             () = stop.cancelled() => return,
         }
         match tx.upgrade() {
-            Some(tx) if tx.send(Bytes::from_static(b": keep-alive\n\n")).is_ok() => {}
+            // A stream that is full has data on the way; it needs no keep-alive.
+            Some(tx) if !tx.is_closed() => {
+                let _ = tx.try_send(Bytes::from_static(b": keep-alive\n\n"));
+            }
             _ => return,
         }
     }

@@ -3,10 +3,13 @@
 //!
 //! Invariant: the number of live sessions plus the reserved slots never exceeds the limit, because a slot is
 //! reserved in the same critical section that checks the limit; a reservation that is not committed (the
-//! `initialize` failed, or its request went away) gives its slot back when dropped.
+//! `initialize` failed, or its request went away) gives its slot back when dropped. When the table is full, the
+//! oldest session that was never used after it started gives way to the new one, so a flood of `initialize`
+//! requests cannot lock real clients out; only sessions in use make a new client wait (503).
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -30,17 +33,30 @@ pub(super) struct HttpSession {
     pub session: Arc<Session>,
     kind: Kind,
     last_used: Mutex<Instant>,
+    /// When the session was created, to find the oldest unused one.
+    created: Instant,
+    /// Whether any request used the session after the one that started it.
+    used: AtomicBool,
     /// The open server-to-client stream: the GET stream (Streamable) or the SSE stream that carries every reply
     /// (HTTP+SSE).
-    pub stream: Mutex<Option<mpsc::UnboundedSender<Bytes>>>,
+    pub stream: Mutex<Option<mpsc::Sender<Bytes>>>,
 }
 
 impl HttpSession {
     fn new(session: Arc<Session>, kind: Kind) -> Arc<HttpSession> {
-        Arc::new(HttpSession { session, kind, last_used: Mutex::new(Instant::now()), stream: Mutex::new(None) })
+        Arc::new(HttpSession {
+            session,
+            kind,
+            last_used: Mutex::new(Instant::now()),
+            created: Instant::now(),
+            used: AtomicBool::new(false),
+            stream: Mutex::new(None),
+        })
     }
 
+    /// Notes a request to the live session: it is in use, and not idle.
     pub fn touch(&self) {
+        self.used.store(true, Ordering::Relaxed);
         *lock(&self.last_used) = Instant::now();
     }
 
@@ -51,18 +67,41 @@ impl HttpSession {
         self.session.stop_waiting_for_client();
     }
 
-    /// Sends a message on the session's stream; false when none is open.
+    /// Sends a message on the session's stream; false when none is open. A stream whose reader has fallen the
+    /// queue's length behind is closed instead of buffering more: an HTTP+SSE session, which has no other way to
+    /// answer, ends with it; a Streamable HTTP client may open a new GET stream.
     pub fn send_on_stream(&self, out: &Outgoing) -> bool {
-        match lock(&self.stream).as_ref() {
-            Some(tx) => tx.send(sse_message(&jsonrpc::encode(out))).is_ok(),
-            None => false,
+        let mut stream = lock(&self.stream);
+        let Some(tx) = stream.as_ref() else { return false };
+        match tx.try_send(sse_message(&jsonrpc::encode(out))) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                let queued = tx.max_capacity();
+                stream.take();
+                drop(stream);
+                if self.kind == Kind::LegacySse {
+                    log::warn!(
+                        "an HTTP+SSE session ended: its client fell {queued} messages behind reading its stream"
+                    );
+                    self.session.stop_waiting_for_client();
+                } else {
+                    log::warn!("closed a session's GET stream: its client fell {queued} messages behind reading it");
+                }
+                false
+            }
         }
+    }
+
+    /// Whether the session's stream is open (an HTTP+SSE session without one has ended).
+    pub fn stream_open(&self) -> bool {
+        lock(&self.stream).as_ref().is_some_and(|t| !t.is_closed())
     }
 
     /// Whether the reaper may end it: idle for `idle` with nothing running, or an HTTP+SSE session whose stream
     /// the client closed.
     fn expired(&self, idle: Duration) -> bool {
-        let stream_gone = self.kind == Kind::LegacySse && lock(&self.stream).as_ref().is_none_or(|t| t.is_closed());
+        let stream_gone = self.kind == Kind::LegacySse && !self.stream_open();
         stream_gone || (lock(&self.last_used).elapsed() >= idle && self.session.in_flight() == 0)
     }
 }
@@ -118,7 +157,13 @@ impl Registry {
         {
             let mut inner = self.inner();
             if inner.live.len() + inner.reserved >= self.max {
-                return None;
+                let unused = inner.live.iter().filter(|(_, s)| !s.used.load(Ordering::Relaxed));
+                let (id, _) = unused.min_by_key(|(_, s)| s.created)?;
+                let id = id.clone();
+                if let Some(s) = inner.live.remove(&id) {
+                    s.end();
+                }
+                log::info!("session {} ended: never used, it gave way to a new session (table full)", short(&id));
             }
             inner.reserved += 1;
         }
@@ -239,20 +284,41 @@ mod tests {
         let server = crate::session::tests::tools_only_server();
         let registry = Registry::new(3);
         let barrier = std::sync::Barrier::new(8);
-        let won: usize = std::thread::scope(|s| {
+        // Reservations held open never give way, so exactly three of eight racing ones win.
+        let won: Vec<Reservation<'_>> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..8)
                 .map(|_| {
                     s.spawn(|| {
                         barrier.wait();
-                        registry.reserve(&server, Kind::Streamable).map(Reservation::commit).is_some() as usize
+                        registry.reserve(&server, Kind::Streamable)
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().expect("no panic")).sum()
+            handles.into_iter().filter_map(|h| h.join().expect("no panic")).collect()
         });
-        assert_eq!(won, 3);
+        assert_eq!(won.len(), 3);
+        let won: Vec<String> = won.into_iter().map(Reservation::commit).collect();
         assert_eq!(registry.len(), 3);
+        // Sessions in use never give way.
+        for id in &won {
+            registry.find(id, Kind::Streamable).expect("live").touch();
+        }
         assert!(registry.reserve(&server, Kind::LegacySse).is_none());
+    }
+
+    #[test]
+    fn the_oldest_unused_session_gives_way_when_the_table_is_full() {
+        let server = crate::session::tests::tools_only_server();
+        let registry = Registry::new(3);
+        let ids: Vec<String> =
+            (0..3).map(|_| registry.reserve(&server, Kind::Streamable).expect("a free slot").commit()).collect();
+        registry.find(&ids[0], Kind::Streamable).expect("live").touch();
+        let newcomer = registry.reserve(&server, Kind::Streamable).expect("an unused session gives way").commit();
+        assert!(registry.find(&ids[0], Kind::Streamable).is_some(), "a used session stays");
+        assert!(registry.find(&ids[1], Kind::Streamable).is_none(), "the oldest unused one gave way");
+        assert!(registry.find(&ids[2], Kind::Streamable).is_some());
+        assert!(registry.find(&newcomer, Kind::Streamable).is_some());
+        assert_eq!(registry.len(), 3);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::mcp::StatelessHeaders;
 use crate::protocol::{HEADER_MISMATCH, MISSING_REQUIRED_CLIENT_CAPABILITY, UNSUPPORTED_PROTOCOL_VERSION};
 use crate::service::Authorization;
 use crate::session::{CallCx, Handled, Session};
-use crate::transport::body::{sse_sender, Body};
+use crate::transport::body::{sse_reply_sender, sse_sender, Body};
 use crate::transport::{answer, deliver, Run};
 
 impl HttpServer {
@@ -37,7 +37,14 @@ impl HttpServer {
             method: header(req.headers(), "mcp-method"),
             name: header(req.headers(), "mcp-name"),
         };
-        let request = match read_message(req.into_body(), self.config.max_message_bytes).await {
+        let request = match read_message(
+            req.into_body(),
+            self.config.max_message_bytes,
+            self.config.body_timeout,
+            &self.server.limits,
+        )
+        .await
+        {
             Ok(Parsed::Single(Ok(jsonrpc::Incoming::Request(r)))) => r,
             Ok(Parsed::Single(_)) => return accepted(),
             Ok(Parsed::Batch(_)) => {
@@ -49,7 +56,11 @@ impl HttpServer {
         let session = Session::new(server);
         let parsed = Parsed::Single(Ok(jsonrpc::Incoming::Request(request)));
         let stream = session.wants_stream(&parsed);
-        let (tx, body) = if stream { Body::channel() } else { (mpsc::unbounded_channel().0, Body::empty()) };
+        let (tx, body) = if stream {
+            Body::channel(self.server.limits.max_queued_messages)
+        } else {
+            (mpsc::channel(1).0, Body::empty())
+        };
         let mut cx = CallCx::new(authorization, sse_sender(tx.clone()));
         cx.stateless = Some(headers);
         let handled = session.handle(parsed, &cx);
@@ -67,7 +78,7 @@ impl HttpServer {
                         }
                     }
                 };
-                deliver(Handled::Deferred(Box::pin(until_closed)), sse_sender(tx), Run::Spawned).await;
+                deliver(Handled::Deferred(Box::pin(until_closed)), sse_reply_sender(tx), Run::Spawned).await;
                 sse_reply(body)
             }
             handled => match answer(handled).await {

@@ -23,7 +23,7 @@ use crate::jsonrpc::{self, Outgoing, Parsed, RpcError};
 use crate::mcp::Method;
 use crate::protocol::Version;
 use crate::session::CallCx;
-use crate::transport::body::{sse_sender, Body};
+use crate::transport::body::{sse_reply_sender, sse_sender, Body};
 use crate::transport::{answer, deliver, Run};
 
 impl HttpServer {
@@ -59,7 +59,14 @@ impl HttpServer {
         }
         let session_id = headers.get(SESSION_HEADER).map(|v| v.to_str().unwrap_or_default().to_owned());
         let toolsets = headers.get(TOOLSETS_HEADER).cloned();
-        let parsed = match read_message(req.into_body(), self.config.max_message_bytes).await {
+        let parsed = match read_message(
+            req.into_body(),
+            self.config.max_message_bytes,
+            self.config.body_timeout,
+            &self.server.limits,
+        )
+        .await
+        {
             Ok(p) => p,
             Err(r) => return r,
         };
@@ -82,14 +89,20 @@ impl HttpServer {
             }
             None => return bad_request("missing Mcp-Session-Id header: send initialize first"),
         };
-        hs.touch();
+        if reservation.is_none() {
+            hs.touch();
+        }
 
         if hs.session.wants_stream(&parsed) {
-            let (tx, body) = Body::channel();
+            let (tx, body) = Body::channel(self.server.limits.max_queued_messages);
             let cx = CallCx::new(authorization, sse_sender(tx.clone()));
             let handled = hs.session.handle(parsed, &cx);
             drop(cx);
-            return if deliver(handled, sse_sender(tx), Run::Spawned).await { sse_reply(body) } else { accepted() };
+            return if deliver(handled, sse_reply_sender(tx), Run::Spawned).await {
+                sse_reply(body)
+            } else {
+                accepted()
+            };
         }
         // Notifications of a request answered with one JSON body go on the session's GET stream if one is open
         // (there is no other place the spec allows).
@@ -131,7 +144,7 @@ impl HttpServer {
             Err(r) => return r,
         };
         hs.touch();
-        let (tx, body) = Body::channel();
+        let (tx, body) = Body::channel(self.server.limits.max_queued_messages);
         {
             let mut stream = crate::lock(&hs.stream);
             if stream.as_ref().is_some_and(|s| !s.is_closed()) {
