@@ -11,9 +11,7 @@ use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 
 use super::gate::{accepts, check_content_type};
-use super::reply::{
-    bad_request, error_reply, keep_alive, not_acceptable, read_message, sse_reply, too_many_sessions, Reply,
-};
+use super::reply::{bad_request, error_reply, keep_alive, not_acceptable, sse_reply, too_many_sessions, Reply};
 use super::sessions::{short, Kind};
 use super::{HttpServer, MESSAGES_PATH};
 use crate::jsonrpc::{Outgoing, RpcError};
@@ -69,14 +67,7 @@ impl HttpServer {
                 return error_reply(StatusCode::NOT_FOUND, None, RpcError::invalid_request("unknown or ended session"));
             }
         };
-        let parsed = match read_message(
-            req.into_body(),
-            self.config.max_message_bytes,
-            self.config.body_timeout,
-            &self.server.limits,
-        )
-        .await
-        {
+        let parsed = match self.read_body(req.into_body()).await {
             Ok(p) => p,
             Err(r) => return r,
         };

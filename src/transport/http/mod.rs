@@ -47,7 +47,7 @@ use self::gate::Gate;
 use self::reply::{error_reply, json_reply, method_not_allowed, Reply};
 use self::sealed::Sealed;
 use self::sessions::Registry;
-use crate::jsonrpc::{ErrorCode, RpcError};
+use crate::jsonrpc::{self, ErrorCode, RpcError};
 use crate::protocol::Version;
 use crate::seal::SessionKey;
 use crate::session::Server;
@@ -300,6 +300,13 @@ impl HttpServer {
             "protocol_versions": Version::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
         });
         json_reply(StatusCode::OK, body.to_string().into_bytes())
+    }
+
+    /// Reads and parses a POSTed body within this server's size, time and batch limits (the one way every POST path
+    /// reads its message).
+    #[allow(clippy::result_large_err)]
+    pub(super) async fn read_body(&self, body: Incoming) -> Result<jsonrpc::Parsed, Reply> {
+        reply::read_message(body, self.config.max_message_bytes, self.config.body_timeout, &self.server.limits).await
     }
 
     /// The server a new session or a stateless request uses: the shared one, or one whose service offers only the

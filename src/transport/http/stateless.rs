@@ -9,7 +9,7 @@ use hyper::header::HeaderMap;
 use hyper::{Request, StatusCode};
 use tokio::sync::mpsc;
 
-use super::reply::{accepted, bad_request, json_reply, read_message, sse_reply, Reply};
+use super::reply::{accepted, bad_request, json_reply, sse_reply, Reply};
 use super::HttpServer;
 use crate::jsonrpc::{self, Outgoing, Parsed};
 use crate::mcp::StatelessHeaders;
@@ -37,14 +37,7 @@ impl HttpServer {
             method: header(req.headers(), "mcp-method"),
             name: header(req.headers(), "mcp-name"),
         };
-        let request = match read_message(
-            req.into_body(),
-            self.config.max_message_bytes,
-            self.config.body_timeout,
-            &self.server.limits,
-        )
-        .await
-        {
+        let request = match self.read_body(req.into_body()).await {
             Ok(Parsed::Single(Ok(jsonrpc::Incoming::Request(r)))) => r,
             Ok(Parsed::Single(_)) => return accepted(),
             Ok(Parsed::Batch(_)) => {

@@ -14,8 +14,8 @@ use hyper::{Request, Response, StatusCode};
 
 use super::gate::{accepts, check_content_type};
 use super::reply::{
-    accepted, bad_request, error_reply, json_reply, keep_alive, method_not_allowed, not_acceptable, read_message,
-    sse_reply, too_many_sessions, Reply,
+    accepted, bad_request, error_reply, json_reply, keep_alive, method_not_allowed, not_acceptable, sse_reply,
+    too_many_sessions, Reply,
 };
 use super::sessions::{short, HttpSession, Kind};
 use super::{HttpServer, SESSION_HEADER, TOOLSETS_HEADER, VERSION_HEADER};
@@ -59,14 +59,7 @@ impl HttpServer {
         }
         let session_id = headers.get(SESSION_HEADER).map(|v| v.to_str().unwrap_or_default().to_owned());
         let toolsets = headers.get(TOOLSETS_HEADER).cloned();
-        let parsed = match read_message(
-            req.into_body(),
-            self.config.max_message_bytes,
-            self.config.body_timeout,
-            &self.server.limits,
-        )
-        .await
-        {
+        let parsed = match self.read_body(req.into_body()).await {
             Ok(p) => p,
             Err(r) => return r,
         };
