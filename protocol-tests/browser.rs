@@ -166,7 +166,9 @@ fn the_inspector_web_ui_connects_lists_calls_reads_and_shows_prompts() {
         let chosen = chosen.unwrap_or_else(|| panic!("prompts declared, but prompts/list lists none: {listed}"));
         let args: serde_json::Map<String, Value> =
             required(&chosen).into_iter().map(|a| (a.clone(), json!(sample_argument(&a)))).collect();
-        json!({"name": chosen["name"], "args": args, "expect": "role:"})
+        // The UI lists a prompt by its title when it has one (2025-06-18 and later), else by its name.
+        let label = chosen.get("title").filter(|t| t.is_string()).unwrap_or(&chosen["name"]).clone();
+        json!({"name": chosen["name"], "label": label, "args": args, "expect": "role:"})
     });
     drop(p);
     d.shared().clear_requests();

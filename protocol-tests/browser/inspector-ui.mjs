@@ -7,7 +7,8 @@
 //                the Inspector's config,
 //                "tools": {"count": N, "call": NAME, "expect": text in the result} | null,
 //                "resource": {"title": shown title, "uri": URI, "expect": text in the contents} | null,
-//                "prompt": {"name": NAME, "args": {arg: value}, "expect": text in the messages} | null}
+//                "prompt": {"name": NAME, "label": its title in the list (optional, else NAME),
+//                           "args": {arg: value}, "expect": text in the messages} | null}
 // A null "prompt" means the server declares no prompts: then the Prompts tab must not be there either.
 // Every wait is bounded; on a failure the page is saved as failed.png before the script exits non-zero.
 // Imports resolve through protocol-tests/browser/node_modules, a link to .mcp-tools/node-bundle/node_modules that
@@ -82,7 +83,7 @@ try {
 
   if (plan.prompt) {
     await tab('Prompts').click();
-    await page.getByText(plan.prompt.name, { exact: true }).first().click();
+    await page.getByText(plan.prompt.label ?? plan.prompt.name, { exact: true }).first().click();
     for (const [arg, value] of Object.entries(plan.prompt.args ?? {})) {
       await page.getByPlaceholder(`Enter ${arg}...`, { exact: true }).fill(value);
     }
