@@ -2,6 +2,7 @@
 //! clients. Run with `cargo test` (the official-client test needs `scripts/mcp-tools.sh` first; `scripts/test` runs
 //! everything).
 
+mod bounds;
 mod clients;
 mod conformance;
 mod fixture_server;

@@ -19,6 +19,7 @@
 //!   server-to-client requests), `Outbound` (pairs client responses with those requests).
 //! - `tools`: `ToolSpec`, `Param`, `Action`; `tools::table::TOOLS` is the only list of tools.
 //! - `pingera`: `ApiClient`, `ApiError`, `Observer` (retries, timeouts, error texts).
+//! - `ids`: `check_segment`, the one rule for values that become an API path segment.
 //! - `resources`: `RESOURCES`, the `pingera://` URIs and the API paths they read.
 //! - `transport::stdio`: `serve`.
 //!
@@ -36,6 +37,7 @@ pub mod check;
 pub mod codec;
 pub mod config;
 pub mod double;
+pub mod ids;
 pub mod jsonrpc;
 pub mod pingera;
 pub mod protocol;

@@ -177,7 +177,14 @@ impl Service for Pingera {
 
     fn read_resource(&self, uri: String, ex: Exchange) -> Result<Work, RpcError> {
         let version = ex.version;
-        let path = resources::resolve(&uri).ok_or_else(|| not_found(&uri, version))?;
+        let path = match resources::resolve(&uri) {
+            Ok(path) => path,
+            Err(resources::Resolve::NotFound) => return Err(not_found(&uri, version)),
+            Err(resources::Resolve::Invalid { var, why }) => {
+                return Err(RpcError::invalid_params(format!("invalid params: {var} in {uri} {why}"))
+                    .with_data(json!({ "uri": uri, "variable": var })))
+            }
+        };
         Ok(self.blocking(ex, format!("reading {uri}"), move |ctx, ex| match ctx.send(Method::Get, path, None) {
             Ok(body) => {
                 let text = serde_json::to_string(&body).expect("a JSON value always serialises");

@@ -1,0 +1,100 @@
+//! End-to-end tests of the limits of issue 11 that live outside the transports, over real pipes against the API
+//! double: framing at end of input, ids and URIs that could change an API path, the upstream concurrency cap, the
+//! reply size cap and secrets in logs. Each pins a row of that issue's table and would fail on the code before it.
+
+use std::time::Duration;
+
+use pingera_mcp_server::double::{ApiDouble, DoubleOptions};
+use serde_json::{json, Value};
+
+use crate::support::Proc;
+
+fn double() -> ApiDouble {
+    ApiDouble::spawn(DoubleOptions::default()).expect("the API double starts")
+}
+
+fn call(id: i64, tool: &str, args: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool, "arguments": args}})
+}
+
+fn start(d: &ApiDouble, extra: &[(&str, &str)]) -> Proc {
+    let base = d.base_url();
+    let mut env = vec![("PINGERA_BASE_URL", base.as_str()), ("PINGERA_API_KEY", "test-key")];
+    env.extend_from_slice(extra);
+    Proc::start(&env, &[])
+}
+
+fn text_of(reply: &Value) -> String {
+    reply["result"]["content"][0]["text"].as_str().unwrap_or_default().to_owned()
+}
+
+/// A `ping` padded with spaces to exactly `len` bytes (JSON allows trailing whitespace).
+fn ping_of_len(id: i64, len: usize) -> String {
+    let mut line = format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"ping"}}"#);
+    assert!(line.len() <= len);
+    line.extend(std::iter::repeat_n(' ', len - line.len()));
+    line
+}
+
+#[test]
+fn a_last_line_without_newline_one_byte_over_the_limit_is_refused() {
+    let limit = 1024;
+    let mut p = Proc::start(&[("PINGERA_API_KEY", "k")], &["--max-message-bytes", &limit.to_string()]);
+    p.initialize("2025-06-18");
+    // At the limit, with and without the newline, the ping is served.
+    p.send_line(&ping_of_len(1, limit));
+    assert_eq!(p.recv()["id"], 1);
+    // One byte over, with a newline: refused.
+    p.send_line(&ping_of_len(2, limit + 1));
+    let r = p.recv();
+    assert_eq!(r["error"]["code"], -32600, "{r}");
+    // One byte over, as the last line without a newline: refused the same way.
+    p.send_raw(ping_of_len(3, limit + 1).as_bytes());
+    p.close_stdin();
+    let r = p.recv();
+    assert_eq!(r["error"]["code"], -32600, "the unterminated over-long line was served: {r}");
+    assert_eq!(r["id"], Value::Null, "{r}");
+    assert!(p.rest().is_empty());
+}
+
+#[test]
+fn ids_and_uris_that_could_change_the_path_are_refused_before_any_request() {
+    let d = double();
+    let mut p = start(&d, &[("PINGERA_MODE", "read_write")]);
+    p.initialize("2025-11-25");
+    d.clear_requests();
+    let bad_ids = ["..", ".", "", "a/b", "%2e%2e", "%2E%2e%2f", "x?y=1", "x#y", "a\\b", "a\u{1}b", " "];
+    let mut id = 0;
+    for bad in bad_ids {
+        for (tool, args) in [
+            ("remove_secret_from_check", json!({"check_id": bad, "secret_id": "sec1"})),
+            ("remove_secret_from_check", json!({"check_id": "chk1", "secret_id": bad})),
+            ("get_check_details", json!({"check_id": bad})),
+            ("delete_page", json!({"page_id": bad})),
+            ("get_check_results", json!({"check_id": bad})),
+        ] {
+            id += 1;
+            let r = p.request(&call(id, tool, args.clone()));
+            assert_eq!(r["result"]["isError"], true, "{tool} {args}: {r}");
+            let text = text_of(&r);
+            assert!(text.starts_with(&format!("invalid arguments for {tool}")), "{tool} {args}: {text}");
+        }
+    }
+    for uri in [
+        "pingera://checks/../results",
+        "pingera://checks/./results",
+        "pingera://checks/%2e%2e/results",
+        "pingera://pages/..",
+        "pingera://pages/a%2Fb/components",
+        "pingera://pages/a?b",
+    ] {
+        id += 1;
+        let r = p.request(&json!({"jsonrpc": "2.0", "id": id, "method": "resources/read", "params": {"uri": uri}}));
+        assert_eq!(r["error"]["code"], -32602, "{uri}: {r}");
+    }
+    assert!(d.requests().is_empty(), "requests left: {:?}", d.requests());
+    // A well-formed id still goes through.
+    id += 1;
+    let r = p.request(&call(id, "get_check_details", json!({"check_id": "no-such-check"})));
+    assert_eq!(d.requests().len(), 1, "{r}");
+}
