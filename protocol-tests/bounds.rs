@@ -98,3 +98,64 @@ fn ids_and_uris_that_could_change_the_path_are_refused_before_any_request() {
     let r = p.request(&call(id, "get_check_details", json!({"check_id": "no-such-check"})));
     assert_eq!(d.requests().len(), 1, "{r}");
 }
+
+#[test]
+fn api_requests_are_capped_per_process_and_queued_calls_all_finish() {
+    let d = double();
+    d.set_latency(Duration::from_millis(150));
+    let mut p = start(&d, &[("PINGERA_MAX_UPSTREAM", "3")]);
+    p.initialize("2025-06-18");
+    for id in 1..=12 {
+        p.send(&call(id, "list_pages", json!({})));
+    }
+    let mut ids: Vec<i64> = (0..12)
+        .map(|_| {
+            let r = p.recv();
+            assert_eq!(r["result"]["isError"], false, "{r}");
+            r["id"].as_i64().unwrap()
+        })
+        .collect();
+    ids.sort();
+    assert_eq!(ids, (1..=12).collect::<Vec<_>>());
+    assert_eq!(d.peak_in_flight(), 3, "the API saw {} requests at once", d.peak_in_flight());
+}
+
+#[test]
+fn a_local_tool_never_waits_behind_api_calls_and_a_queued_call_can_be_cancelled() {
+    let d = double();
+    d.hang_next(2);
+    let mut p = start(&d, &[("PINGERA_MAX_UPSTREAM", "2"), ("PINGERA_TIMEOUT", "4"), ("PINGERA_MAX_RETRIES", "0")]);
+    p.initialize("2025-06-18");
+    // Two calls hang on the API and hold both permits; the third waits for one.
+    for id in 1..=3 {
+        p.send(&call(id, "list_pages", json!({})));
+    }
+    let local = call(10, "generate_api_check_script", json!({"url": "https://example.com", "description": "up"}));
+    let r = p.request(&local);
+    assert_eq!(r["id"], 10, "the local tool waited behind the API: {r}");
+    assert_eq!(r["result"]["isError"], false, "{r}");
+    // The waiting call is cancelled: it leaves the queue and nothing is ever sent for it.
+    p.send(&json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 3}}));
+    let mut ids: Vec<i64> = (0..2).map(|_| p.recv()["id"].as_i64().unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, vec![1, 2]);
+    // The ping is answered next: the cancelled call sent nothing.
+    assert_eq!(p.request(&json!({"jsonrpc": "2.0", "id": 20, "method": "ping"}))["id"], 20);
+    assert_eq!(d.shared().total_requests(), 2, "the cancelled call reached the API: {:?}", d.requests());
+}
+
+#[test]
+fn a_reply_over_the_cap_is_a_clear_error_and_is_not_retried() {
+    let d = double();
+    let mut p = start(&d, &[("PINGERA_MAX_REPLY_BYTES", "2048"), ("PINGERA_MAX_RETRIES", "3")]);
+    p.initialize("2025-06-18");
+    d.clear_requests();
+    let r = p.request(&call(1, "list_checks", json!({"page_size": 100})));
+    assert_eq!(r["result"]["isError"], true, "{r}");
+    let text = text_of(&r);
+    assert!(text.contains("reply is larger than 2048 bytes (PINGERA_MAX_REPLY_BYTES)"), "{text}");
+    assert_eq!(d.requests().len(), 1, "the over-large reply was fetched again: {:?}", d.requests());
+    // A small reply under the same cap is served.
+    let r = p.request(&call(2, "get_check_details", json!({"check_id": "no-such-check"})));
+    assert!(!text_of(&r).contains("larger than"), "{r}");
+}

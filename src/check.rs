@@ -20,6 +20,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> bool {
     let service = std::sync::Arc::new(Pingera::new(std::sync::Arc::new(config)));
     let _ = writeln!(out, "  {:<20} {}", "tools offered", service.tools().len());
     let srv = std::sync::Arc::clone(&service);
+    let permit = service.api().permit().await;
     let outcome = tokio::task::spawn_blocking(move || {
         let tool = tools::find("test_pingera_connection").expect("the connection test is in the table");
         let ctx = ToolCtx {
@@ -27,6 +28,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> bool {
             credential: credential.as_ref(),
             observer: &crate::pingera::Quiet,
             show_secret_values,
+            permit: Some(&permit),
         };
         tool.call(&ctx, &serde_json::Map::new())
     })

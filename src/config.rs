@@ -18,6 +18,20 @@ pub const DEFAULT_SERVER_NAME: &str = "Pingera MCP Server";
 /// The default per-message limit on stdio and HTTP: 4 MiB.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 
+/// The default cap on one API reply: 16 MiB. Pingera's pages of at most 100 items stay far below it.
+pub const DEFAULT_MAX_REPLY_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A URL with its user info (`user:password@`) replaced by `****@`, for every place a URL is shown: logs, `check`,
+/// error texts. Only the authority is looked at; the rest is kept.
+pub fn mask_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://****@{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
 /// A string that must never be printed: `Debug` and `Display` show a mask.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -166,6 +180,10 @@ pub struct Config {
     pub http_header_timeout: Duration,
     /// HTTP: browser origins allowed besides the loopback ones (exact `scheme://host[:port]` strings).
     pub http_allowed_origins: Vec<String>,
+    /// The most requests to the Pingera API at once in this process; more wait in FIFO order.
+    pub max_upstream: usize,
+    /// The largest API reply body read, in bytes; a larger reply is a tool error.
+    pub max_reply_bytes: u64,
 }
 
 /// A configuration value that cannot be used. The message names the variable and what it accepts, and never
@@ -236,6 +254,8 @@ const SETTINGS: &[Setting] = &[
     Setting { key: "max_message", flag: "--max-message-bytes", var: "PINGERA_MAX_MESSAGE_BYTES", alias: None, help: "largest accepted message in bytes (default 4194304)", boolean: false },
     Setting { key: "tools_page", flag: "--tools-page-size", var: "PINGERA_TOOLS_PAGE_SIZE", alias: None, help: "tools per tools/list page, 1-1000 (default 100: one page)", boolean: false },
     Setting { key: "shutdown", flag: "--shutdown-timeout", var: "PINGERA_SHUTDOWN_TIMEOUT", alias: None, help: "seconds shutdown waits for requests in flight (default 10)", boolean: false },
+    Setting { key: "max_upstream", flag: "--max-upstream", var: "PINGERA_MAX_UPSTREAM", alias: None, help: "most API requests at once per process (and pooled connections); more wait in order, 1-256 (default 8)", boolean: false },
+    Setting { key: "max_reply", flag: "--max-reply-bytes", var: "PINGERA_MAX_REPLY_BYTES", alias: None, help: "largest API reply read, in bytes; a larger one is a tool error (default 16777216)", boolean: false },
     Setting { key: "show_secrets", flag: "--show-secret-values", var: "PINGERA_SHOW_SECRET_VALUES", alias: None, help: "show secret values in tool results instead of redacting them (true/false, default false)", boolean: true },
 ];
 
@@ -302,8 +322,10 @@ impl Config {
         };
         let base_url = match get("base_url") {
             None => normalise_base_url(DEFAULT_BASE_URL).expect("the default base URL is valid"),
-            Some((name, v)) => normalise_base_url(&v)
-                .ok_or_else(|| invalid(name, v, "an http:// or https:// URL such as https://api.pingera.ru/v1"))?,
+            // The value may carry a password in its user info, so an error repeats it masked.
+            Some((name, v)) => normalise_base_url(&v).ok_or_else(|| {
+                invalid(name, mask_userinfo(&v), "an http:// or https:// URL such as https://api.pingera.ru/v1")
+            })?,
         };
         let timeout = parse_secs(get("timeout"), 30, 0.001, 3600.0)?;
         let max_retries = parse_int(get("max_retries"), 3, 0, 10, "an integer from 0 to 10")? as u32;
@@ -351,6 +373,15 @@ impl Config {
             }
         };
 
+        let max_upstream = parse_int(get("max_upstream"), 8, 1, 256, "an integer from 1 to 256")? as usize;
+        let max_reply_bytes = parse_int(
+            get("max_reply"),
+            DEFAULT_MAX_REPLY_BYTES,
+            1024,
+            1 << 30,
+            "a number of bytes from 1024 to 1073741824",
+        )?;
+
         Ok((
             command,
             Config {
@@ -374,6 +405,8 @@ impl Config {
                 http_session_idle,
                 http_header_timeout,
                 http_allowed_origins,
+                max_upstream,
+                max_reply_bytes,
             },
         ))
     }
@@ -389,7 +422,7 @@ impl Config {
         vec![
             ("credential", self.credential.as_ref().map_or_else(|| "none".to_owned(), Credential::describe)),
             ("mode", self.mode.as_str().to_owned()),
-            ("base_url", self.base_url.clone()),
+            ("base_url", mask_userinfo(&self.base_url)),
             ("timeout", format!("{}s", self.timeout.as_secs_f64())),
             ("max_retries", self.max_retries.to_string()),
             ("debug", self.debug.to_string()),
@@ -413,6 +446,8 @@ impl Config {
                     self.http_allowed_origins.join(",")
                 },
             ),
+            ("max_upstream", self.max_upstream.to_string()),
+            ("max_reply_bytes", self.max_reply_bytes.to_string()),
         ]
     }
 }
@@ -530,6 +565,16 @@ mod tests {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_sources(&args, &env)
+    }
+
+    #[test]
+    fn user_info_is_masked() {
+        assert_eq!(mask_userinfo("http://user:pass@host:8080/v1"), "http://****@host:8080/v1");
+        assert_eq!(mask_userinfo("https://a@b@host"), "https://****@host");
+        assert_eq!(mask_userinfo("https://host/path@x"), "https://host/path@x");
+        assert_eq!(mask_userinfo("https://host"), "https://host");
+        let e = load(&[], &[("PINGERA_BASE_URL", "ftp://u:hunter2@h")]).unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
     }
 
     #[test]

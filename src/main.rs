@@ -75,7 +75,7 @@ fn main() -> ExitCode {
         "pingera-mcp {} serving stdio, mode {}, API {}",
         env!("CARGO_PKG_VERSION"),
         config.mode.as_str(),
-        config.base_url
+        pingera_mcp_server::config::mask_userinfo(&config.base_url)
     );
     let session = Session::new(Server::new(config));
     let result = runtime.block_on(stdio::serve(session, std::io::stdin(), std::io::stdout(), opts, shutdown_signal()));
@@ -116,7 +116,7 @@ async fn serve_http(config: Config) -> ExitCode {
         env!("CARGO_PKG_VERSION"),
         http::MCP_PATH,
         config.mode.as_str(),
-        config.base_url
+        pingera_mcp_server::config::mask_userinfo(&config.base_url)
     );
     match http::serve(Server::new(config), listener, shutdown_signal()).await {
         Ok(()) => {

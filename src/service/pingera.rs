@@ -73,19 +73,27 @@ impl Pingera {
     }
 
     /// Runs `work` on the blocking pool with a context for the API, progress before and after, and API events
-    /// turned into notifications of the exchange.
-    fn blocking<F>(&self, ex: Exchange, label: String, work: F) -> Work
+    /// turned into notifications of the exchange. Work that `calls_api` first waits for an upstream permit, on the
+    /// runtime and not on a thread, so that calls queued behind the API hold no thread and a cancelled call leaves
+    /// the queue without a trace (the session drops this future); local work starts at once.
+    fn blocking<F>(&self, ex: Exchange, label: String, calls_api: bool, work: F) -> Work
     where
         F: FnOnce(&ToolCtx<'_>, &Exchange) -> Result<ResultBody, RpcError> + Send + 'static,
     {
         let api = self.api.clone();
         let show_secret_values = self.config.show_secret_values;
         Box::pin(async move {
+            let permit = if calls_api { Some(api.permit().await) } else { None };
             let job = tokio::task::spawn_blocking(move || {
                 ex.step(&label);
                 let observer = Events(&ex);
-                let ctx =
-                    ToolCtx { api: &api, credential: ex.credential.as_ref(), observer: &observer, show_secret_values };
+                let ctx = ToolCtx {
+                    api: &api,
+                    credential: ex.credential.as_ref(),
+                    observer: &observer,
+                    show_secret_values,
+                    permit: permit.as_ref(),
+                };
                 let outcome = work(&ctx, &ex);
                 ex.step("done");
                 outcome
@@ -154,7 +162,7 @@ impl Service for Pingera {
             }
         };
         let version = ex.version;
-        Ok(self.blocking(ex, format!("calling {}", spec.name), move |ctx, ex| {
+        Ok(self.blocking(ex, format!("calling {}", spec.name), spec.calls_api(), move |ctx, ex| {
             let outcome = spec.call(ctx, &args);
             if let Err(e) = &outcome {
                 ex.log(LogLevel::Error, LOGGER, json!(format!("{}: {e}", spec.name)));
@@ -185,7 +193,7 @@ impl Service for Pingera {
                     .with_data(json!({ "uri": uri, "variable": var })))
             }
         };
-        Ok(self.blocking(ex, format!("reading {uri}"), move |ctx, ex| match ctx.send(Method::Get, path, None) {
+        Ok(self.blocking(ex, format!("reading {uri}"), true, move |ctx, ex| match ctx.send(Method::Get, path, None) {
             Ok(body) => {
                 let text = serde_json::to_string(&body).expect("a JSON value always serialises");
                 let mut result = json!({ "contents": [{ "uri": uri, "mimeType": "application/json", "text": text }] });

@@ -19,7 +19,7 @@ use serde_json::{json, Map, Value};
 
 use crate::config::{Credential, Mode};
 use crate::ids;
-use crate::pingera::{ApiClient, ApiError, ApiRequest, Method, Observer};
+use crate::pingera::{ApiClient, ApiError, ApiRequest, Method, Observer, Permit};
 
 pub use table::TOOLS;
 
@@ -440,13 +440,21 @@ pub struct ToolCtx<'a> {
     pub observer: &'a dyn Observer,
     /// Whether secret values may appear in results (`PINGERA_SHOW_SECRET_VALUES`); redacted otherwise.
     pub show_secret_values: bool,
+    /// The upstream permit, taken before the call got its thread; `None` for a tool that makes no API call
+    /// ([`Effect::Local`]), which therefore never waits behind API calls.
+    pub permit: Option<&'a Permit>,
 }
 
 impl ToolCtx<'_> {
     /// Sends one API request with this call's credential.
     pub fn send(&self, method: Method, path: String, body: Option<Value>) -> Result<Value, ApiError> {
         let req = ApiRequest { method, path, body };
-        Ok(self.api.send(&req, self.credential, self.observer)?.body)
+        // A tool declared local that reaches for the API is a bug in the table, reported rather than let through
+        // past the upstream limit.
+        let permit = self.permit.ok_or_else(|| {
+            ApiError::InvalidResponse("internal error: a tool declared local tried to call the API".to_owned())
+        })?;
+        Ok(self.api.send(permit, &req, self.credential, self.observer)?.body)
     }
 }
 
@@ -478,6 +486,11 @@ impl ToolSpec {
     /// The parameter of that name.
     pub fn param(&self, name: &str) -> Option<&'static Param> {
         self.params().find(|p| p.name == name)
+    }
+
+    /// Whether a call of the tool talks to the API (and so needs an upstream permit).
+    pub fn calls_api(&self) -> bool {
+        self.effect != Effect::Local
     }
 
     /// Whether the mode offers this tool.
