@@ -159,3 +159,128 @@ fn a_reply_over_the_cap_is_a_clear_error_and_is_not_retried() {
     let r = p.request(&call(2, "get_check_details", json!({"check_id": "no-such-check"})));
     assert!(!text_of(&r).contains("larger than"), "{r}");
 }
+
+/// Every form in which a secret could reach a log or a reply: each 6-character fragment as text, and as the hex a
+/// byte dump shows (contiguous or byte by byte, either case).
+fn leaked_fragments(haystack: &str, secret: &str) -> Vec<String> {
+    let bytes = secret.as_bytes();
+    let lower = haystack.to_ascii_lowercase();
+    let mut found = Vec::new();
+    for w in bytes.windows(6) {
+        let text = String::from_utf8_lossy(w).into_owned();
+        let hex: Vec<String> = w.iter().map(|b| format!("{b:02x}")).collect();
+        for form in [text.clone(), hex.concat(), hex.join(" ")] {
+            let hit = if form == text { haystack.contains(&form) } else { lower.contains(&form) };
+            if hit {
+                found.push(form);
+            }
+        }
+    }
+    found
+}
+
+fn assert_no_leak(what: &str, haystack: &str, secrets: &[&str]) {
+    for s in secrets {
+        let found = leaked_fragments(haystack, s);
+        let at = found.first().and_then(|f| haystack.find(f.as_str())).unwrap_or(0);
+        let near: String = haystack.chars().skip(at.saturating_sub(300)).take(600).collect();
+        assert!(found.is_empty(), "{what}: fragments of {s:?} leaked: {found:?}, e.g. near: {near}");
+    }
+}
+
+const API_KEY: &str = "sk7f3a9c1e5b2d8046Lq";
+const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJlLXZhbHVl";
+const SECRET_VALUE: &str = "Xq82mZ7rTkdbVw51";
+const NESTED_SECRET: &str = "Pw93nL4vUeYc06Ra";
+const URL_PASSWORD: &str = "Hj27sK9dQwMx48Fe";
+
+/// Runs tools and resource reads that carry every kind of secret at `RUST_LOG`, then looks for them everywhere.
+fn secrets_stay_out_of_logs_and_replies(credential: (&str, &str), rust_log: &str) {
+    let d = double();
+    let base = d.base_url().replace("http://", &format!("http://mcp-user:{URL_PASSWORD}@"));
+    let mut p = Proc::start(
+        &[
+            ("PINGERA_BASE_URL", &base),
+            credential,
+            ("RUST_LOG", rust_log),
+            ("PINGERA_DEBUG", "true"),
+            ("PINGERA_MODE", "read_write"),
+        ],
+        &[],
+    );
+    let mut out = Vec::new();
+    p.initialize("2025-11-25");
+    let mut req = |p: &mut Proc, v: Value| {
+        let r = p.request(&v);
+        out.push(r.to_string());
+        r
+    };
+    let r = req(&mut p, call(1, "list_pages", json!({})));
+    assert_eq!(r["result"]["isError"], false, "{r}");
+    let r = req(&mut p, call(2, "create_secret", json!({"name": "DB_PASSWORD", "value": SECRET_VALUE})));
+    assert_eq!(r["result"]["isError"], false, "{r}");
+    let secret_id = r["result"]["structuredContent"]["id"].as_str().expect("the new secret's id").to_owned();
+    req(&mut p, call(3, "get_secret_details", json!({"secret_id": secret_id})));
+    let r = req(
+        &mut p,
+        call(
+            4,
+            "create_check",
+            json!({"name": "c", "type": "web", "url": "https://example.com", "parameters": {"secret_value": NESTED_SECRET}}),
+        ),
+    );
+    assert_eq!(r["result"]["isError"], false, "{r}");
+    let check_id = r["result"]["structuredContent"]["id"].as_str().expect("the new check's id").to_owned();
+    let read = json!({"jsonrpc": "2.0", "id": 5, "method": "resources/read",
+                      "params": {"uri": format!("pingera://checks/{check_id}")}});
+    let r = req(&mut p, read);
+    assert!(r["result"]["contents"][0]["text"].as_str().unwrap().contains("[redacted"), "{r}");
+    // An API that quotes the credential back in an error.
+    d.echo_auth_next(1);
+    let r = req(&mut p, call(6, "list_pages", json!({})));
+    assert_eq!(r["result"]["isError"], true, "{r}");
+    assert!(text_of(&r).contains("Invalid credentials: "), "{r}");
+    // A connection error names the base URL.
+    p.close_stdin();
+    p.wait_exit(Duration::from_secs(10));
+    let err = p.stderr();
+    assert!(err.contains("TRACE") || err.contains("DEBUG"), "verbose logging is on: {err}");
+    let secrets = [credential.1, SECRET_VALUE, NESTED_SECRET, URL_PASSWORD];
+    assert_no_leak("stderr", &err, &secrets);
+    assert_no_leak("replies", &out.join("\n"), &secrets);
+    assert!(!d.requests().is_empty());
+}
+
+#[test]
+fn no_secret_reaches_stderr_or_a_reply_at_rust_log_trace_with_an_api_key() {
+    secrets_stay_out_of_logs_and_replies(("PINGERA_API_KEY", API_KEY), "trace");
+}
+
+#[test]
+fn no_secret_reaches_stderr_or_a_reply_with_third_party_loggers_asked_for_trace() {
+    let filter = "trace,ureq=trace,ureq_proto=trace,ureq_proto::util=trace,rustls=trace,hyper=trace";
+    secrets_stay_out_of_logs_and_replies(("PINGERA_JWT_TOKEN", JWT), filter);
+}
+
+#[test]
+fn user_info_in_the_base_url_is_masked_in_check_and_errors() {
+    let base = format!("http://mcp-user:{URL_PASSWORD}@127.0.0.1:9/v1");
+    let out = std::process::Command::new(crate::support::server_bin())
+        .arg("check")
+        .env_clear()
+        .env("PINGERA_BASE_URL", &base)
+        .env("PINGERA_API_KEY", API_KEY)
+        .env("PINGERA_MAX_RETRIES", "0")
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("http://****@127.0.0.1:9"), "{stdout}");
+    assert!(
+        stdout.contains("API check: FAILED: could not reach the Pingera API at http://****@127.0.0.1:9"),
+        "{stdout}"
+    );
+    assert_no_leak("check stdout", &stdout, &[URL_PASSWORD, API_KEY]);
+    assert_no_leak("check stderr", &stderr, &[URL_PASSWORD, API_KEY]);
+}

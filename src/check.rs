@@ -35,7 +35,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> bool {
     .await;
     match outcome {
         Ok(Ok(_)) => {
-            let _ = writeln!(out, "API check: OK, {} accepted the credential", service.api().base_url());
+            let _ = writeln!(out, "API check: OK, {} accepted the credential", service.api().shown_url());
             true
         }
         Ok(Err(e)) => {

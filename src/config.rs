@@ -90,6 +90,13 @@ impl Credential {
         }
     }
 
+    /// The secret part (the key or the token), for masking it wherever it could be quoted back.
+    pub fn secret(&self) -> &str {
+        match self {
+            Credential::ApiKey(s) | Credential::Jwt(s) => s.expose(),
+        }
+    }
+
     /// A short description that is safe to print.
     pub fn describe(&self) -> String {
         match self {

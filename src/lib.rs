@@ -39,6 +39,7 @@ pub mod config;
 pub mod double;
 pub mod ids;
 pub mod jsonrpc;
+pub mod logging;
 pub mod pingera;
 pub mod protocol;
 pub mod resources;

@@ -124,6 +124,40 @@ pub enum ApiError {
     Cancelled,
 }
 
+/// What replaces a credential that an API error text quotes back.
+const MASK: &str = "****";
+
+impl ApiError {
+    /// The error with every occurrence of `secret` in its texts replaced by a mask: an API (or a proxy in front of
+    /// it) that quotes the credential back in an error must not put it in front of a model or into a log.
+    pub fn masking(self, secret: &str) -> ApiError {
+        if secret.is_empty() || !self.to_string().contains(secret) {
+            return self;
+        }
+        let m = |t: String| t.replace(secret, MASK);
+        match self {
+            ApiError::Status { status, message, errors } => ApiError::Status {
+                status,
+                message: m(message),
+                errors: errors.map(|e| {
+                    let text = e.to_string();
+                    if text.contains(secret) {
+                        Value::String(m(text))
+                    } else {
+                        e
+                    }
+                }),
+            },
+            ApiError::Auth { status, message } => ApiError::Auth { status, message: m(message) },
+            ApiError::Connection { base_url, detail } => {
+                ApiError::Connection { base_url: m(base_url), detail: m(detail) }
+            }
+            ApiError::InvalidResponse(t) => ApiError::InvalidResponse(m(t)),
+            other => other,
+        }
+    }
+}
+
 fn reason_suffix(status: u16) -> String {
     let reason = match status {
         400 => "Bad Request",
@@ -279,7 +313,7 @@ impl ApiClient {
     }
 
     /// The configured base URL as it may be shown: user info masked.
-    pub fn base_url(&self) -> &str {
+    pub fn shown_url(&self) -> &str {
         &self.shown_url
     }
 
@@ -306,6 +340,15 @@ impl ApiClient {
         observer: &dyn Observer,
     ) -> Result<ApiResponse, ApiError> {
         let credential = credential.ok_or(ApiError::NoCredential)?;
+        self.send_with(req, credential, observer).map_err(|e| e.masking(credential.secret()))
+    }
+
+    fn send_with(
+        &self,
+        req: &ApiRequest,
+        credential: &Credential,
+        observer: &dyn Observer,
+    ) -> Result<ApiResponse, ApiError> {
         let started = Instant::now();
         let body = req.body.as_ref().map(|b| serde_json::to_vec(b).expect("a JSON value always serialises"));
         let mut attempt = 0;

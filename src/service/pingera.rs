@@ -194,7 +194,11 @@ impl Service for Pingera {
             }
         };
         Ok(self.blocking(ex, format!("reading {uri}"), true, move |ctx, ex| match ctx.send(Method::Get, path, None) {
-            Ok(body) => {
+            Ok(mut body) => {
+                // Resources follow the tools' rule: secret values are shown only when PINGERA_SHOW_SECRET_VALUES is on.
+                if !ctx.show_secret_values {
+                    tools::redact_secrets(&mut body);
+                }
                 let text = serde_json::to_string(&body).expect("a JSON value always serialises");
                 let mut result = json!({ "contents": [{ "uri": uri, "mimeType": "application/json", "text": text }] });
                 if version.is_modern() {
