@@ -63,6 +63,10 @@ struct Opts {
     python: Option<PathBuf>,
     out: PathBuf,
     work: PathBuf,
+    /// Pipelined calls of the burst case.
+    burst: usize,
+    /// Only the burst case (for development and before/after comparisons).
+    burst_only: bool,
 }
 
 const USAGE: &str = "\
@@ -81,7 +85,9 @@ Usage: bench [OPTIONS]       (scripts/bench builds everything and passes --pytho
   --python PATH    the reference's virtualenv python; without it the reference is skipped
   --no-reference   skip the reference (scripts/bench then installs nothing)
   --out DIR        where results.md and chart.svg go (default bench)
-  --work DIR       scratch directory (default .bench)";
+  --work DIR       scratch directory (default .bench)
+  --burst N        pipelined tools/call of the burst case against the small-backlog API (default 200)
+  --burst-only     run only the burst case (one per round), print its figures and write nothing";
 
 fn parse_opts(args: &[String]) -> Result<Opts, String> {
     let mut o = Opts {
@@ -97,6 +103,8 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         python: None,
         out: PathBuf::from("bench"),
         work: PathBuf::from(".bench"),
+        burst: 200,
+        burst_only: false,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -125,6 +133,8 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             "--no-reference" => o.python = None,
             "--out" => o.out = value()?.into(),
             "--work" => o.work = value()?.into(),
+            "--burst" => o.burst = num(flag, value()?)?,
+            "--burst-only" => o.burst_only = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -135,10 +145,11 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         && (1..=4096).contains(&o.window)
         && (10..=1_000_000).contains(&o.seq_calls)
         && (0.1..=60.0).contains(&o.seq_secs)
-        && (1..=1000).contains(&o.cold_runs);
+        && (1..=1000).contains(&o.cold_runs)
+        && (1..=10_000).contains(&o.burst);
     if !bounded {
         return Err("a value is out of range (rounds 1-50, secs 0.2-60, conns 1-1024, window 1-4096, seq-calls \
-                    10-1000000, seq-secs 0.1-60, cold-runs 1-1000)"
+                    10-1000000, seq-secs 0.1-60, cold-runs 1-1000, burst 1-10000)"
             .into());
     }
     Ok(o)
@@ -1072,10 +1083,26 @@ fn run(opts: &Opts) -> io::Result<()> {
         let _ = attempt("warm-up start", Subject::Reference, || cold_start(cmd));
     }
 
+    // The burst case's API: a small-backlog Python server with the double's data (scripts/backlog-api.py).
+    let backlog = start_backlog_api(&env).map_err(|e| io::Error::other(format!("the small-backlog API: {e}")))?;
+    eprintln!("bench: small-backlog API at http://127.0.0.1:{} (pid {})", backlog.1, backlog.0.pid());
+
     let mut s = Samples::new();
     for round in 1..=opts.rounds {
         eprintln!("bench: round {round}/{} ({:.0} s so far, load {})", opts.rounds, secs(started), loadavg());
-        run_round(&env, &mut s, api_port)?;
+        if !opts.burst_only {
+            run_round(&env, &mut s, api_port)?;
+        }
+        burst_round(&env, &mut s, backlog.1);
+        clear_double_log(api_port);
+    }
+    if opts.burst_only {
+        for m in METRICS.iter().filter(|m| m.key.starts_with("burst")) {
+            let of = |who: Subject| s.get(m.key).and_then(|v| median(&v[who.index()]));
+            let (ours, reference) = (of(Subject::Ours), of(Subject::Reference));
+            println!("{}: ours {}, reference {}", m.label, fmt_value(ours, m.unit), fmt_value(reference, m.unit));
+        }
+        return Ok(());
     }
     let static_figures = static_figures(&env);
     let load_after = loadavg();
@@ -1228,6 +1255,111 @@ fn run_round(env: &Env, s: &mut Samples, api_port: u16) -> io::Result<()> {
     Ok(())
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// The burst case: many calls at once against an API whose server accepts slowly
+
+/// Starts `scripts/backlog-api.py` with the reference's Python when there is one, else `python3`; its port.
+fn start_backlog_api(env: &Env) -> io::Result<(Proc, u16, ChildStdin)> {
+    let python = env.python.clone().unwrap_or_else(|| PathBuf::from("python3"));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/backlog-api.py");
+    let mut proc = Proc::spawn(
+        Command::new(python)
+            .arg(script)
+            .args([&env.api, API_KEY])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit()),
+    )?;
+    let stdin = proc.child.stdin.take().ok_or_else(|| io::Error::other("no stdin"))?;
+    let stdout = proc.child.stdout.take().ok_or_else(|| io::Error::other("no stdout"))?;
+    let wd = Watchdog::armed(proc.pid(), START_TIMEOUT);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    drop(wd);
+    let port =
+        port_after(&line, "listening on http://").ok_or_else(|| io::Error::other(format!("it said {line:?}")))?;
+    // Its stdin stays open while the bench runs; it exits when the bench drops it.
+    Ok((proc, port, stdin))
+}
+
+/// The kernel's count of connections dropped because a listen queue was full (`nstat TcpExtListenOverflows`,
+/// read from the same table nstat reads). Machine-wide: the bench runs nothing else that listens with a small
+/// backlog meanwhile.
+fn listen_overflows() -> io::Result<u64> {
+    let text = std::fs::read_to_string("/proc/net/netstat")?;
+    let mut lines = text.lines().filter(|l| l.starts_with("TcpExt:"));
+    let (Some(names), Some(values)) = (lines.next(), lines.next()) else {
+        return Err(io::Error::other("no TcpExt table in /proc/net/netstat"));
+    };
+    names
+        .split_whitespace()
+        .zip(values.split_whitespace())
+        .find(|(n, _)| *n == "ListenOverflows")
+        .and_then(|(_, v)| v.parse().ok())
+        .ok_or_else(|| io::Error::other("no ListenOverflows counter"))
+}
+
+/// Our server and the reference, each fresh, get `--burst` pipelined `tools/call list_pages` at once over stdio,
+/// with the small-backlog API as their API; calls per second from the first byte sent to the last reply, the
+/// listen-queue overflows meanwhile, and the peak RSS afterwards.
+fn burst_round(env: &Env, s: &mut Samples, port: u16) {
+    let api = format!("http://127.0.0.1:{port}");
+    for who in [Subject::Ours, Subject::Reference] {
+        let cmd = match who {
+            Subject::Ours => Some(env.ours(false)),
+            _ => env.reference(None),
+        };
+        let Some(mut cmd) = cmd else { continue };
+        cmd.env("PINGERA_BASE_URL", &api);
+        let n = env.opts.burst;
+        let figures = attempt("burst", who, || {
+            let mut p = StdioPeer::spawn(cmd)?;
+            p.handshake()?;
+            let lines: String = (0..n).map(|i| call_line(1_000 + i as u64) + "\n").collect();
+            let before = listen_overflows()?;
+            let started = Instant::now();
+            p.watchdog.arm(IO_TIMEOUT * 2);
+            // A writer thread, so that a subject that answers before it has read everything cannot deadlock us.
+            let StdioPeer { stdin, out, line, watchdog, proc } = &mut p;
+            let (errors, took) = thread::scope(|sc| -> io::Result<(usize, Duration)> {
+                let writer = sc.spawn(|| stdin.write_all(lines.as_bytes()));
+                let mut errors = 0;
+                let mut got = 0;
+                while got < n {
+                    line.clear();
+                    if out.read_line(line)? == 0 {
+                        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the subject closed its stdout"));
+                    }
+                    if !line.contains("\"id\"") {
+                        continue;
+                    }
+                    got += 1;
+                    if !line.contains("\"isError\":false") && !line.contains("\"isError\": false") {
+                        errors += 1;
+                    }
+                }
+                let took = started.elapsed();
+                writer.join().map_err(|_| io::Error::other("writer panicked"))??;
+                Ok((errors, took))
+            })?;
+            watchdog.disarm();
+            let overflows = listen_overflows()? - before;
+            let rss = proc.peak_rss_kib().map(|k| k as f64 / 1024.0);
+            if errors > 0 {
+                eprintln!("bench: burst, {}: {errors} of {n} calls failed", who.name());
+            }
+            Ok((n as f64 / took.as_secs_f64(), overflows, rss))
+        });
+        if let Some((rps, overflows, rss)) = figures {
+            record(s, "burst_rps", who, rps);
+            record(s, "burst_overflows", who, overflows as f64);
+            if let Some(rss) = rss {
+                record(s, "burst_rss", who, rss);
+            }
+        }
+    }
+}
+
 fn check_errors(r: &LoadResult) -> io::Result<()> {
     if r.errors > 0 {
         return Err(io::Error::other(format!("{} connection(s) failed during the load", r.errors)));
@@ -1371,6 +1503,19 @@ const METRICS: &[Metric] = &[
         unit: Unit::Mib,
         floor: "`cat`",
     },
+    Metric {
+        key: "burst_rps",
+        label: "Burst: 200 `tools/call` pipelined over stdio, small-backlog API (Python, backlog 5)",
+        unit: Unit::Rps,
+        floor: "",
+    },
+    Metric {
+        key: "burst_overflows",
+        label: "Burst: listen-queue overflows during it (`TcpExtListenOverflows`)",
+        unit: Unit::Count,
+        floor: "",
+    },
+    Metric { key: "burst_rss", label: "Burst: peak RSS after it", unit: Unit::Mib, floor: "" },
     Metric {
         key: "size",
         label: "Size on disk: stripped release binary (reference: site-packages)",

@@ -7,12 +7,16 @@
 //! body or a response header.
 
 use std::io;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::config::{Config, Credential};
+
+mod gate;
+
+use gate::Gate;
+pub use gate::Permit;
 
 /// The HTTP methods the Pingera API uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -246,26 +250,6 @@ const BACKOFF_BASE: Duration = Duration::from_millis(200);
 /// No wait between retries is longer than this, and a longer `Retry-After` is not waited for.
 const BACKOFF_CAP: Duration = Duration::from_secs(30);
 
-/// The upstream gate: a fair (FIFO) semaphore of `PINGERA_MAX_UPSTREAM` permits, shared by every clone of the
-/// client and so by every session of the process.
-#[derive(Clone)]
-struct Gate(Arc<tokio::sync::Semaphore>);
-
-impl Gate {
-    fn new(permits: usize) -> Gate {
-        Gate(Arc::new(tokio::sync::Semaphore::new(permits)))
-    }
-
-    async fn acquire(&self) -> Permit {
-        // The semaphore is never closed, so acquiring cannot fail.
-        Permit(Arc::clone(&self.0).acquire_owned().await.expect("the upstream gate is never closed"))
-    }
-}
-
-/// Permission to send requests to the API. [`ApiClient::send`] takes one, so no request can bypass the gate; it is
-/// returned when dropped.
-pub struct Permit(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
-
 /// The Pingera API client. Cloning is cheap: the agent, its connection pool and the upstream gate are shared.
 #[derive(Clone)]
 pub struct ApiClient {
@@ -296,6 +280,7 @@ impl ApiClient {
             // at once, and never a new connection while a permit's old one could be reused.
             .max_idle_connections(config.max_upstream)
             .max_idle_connections_per_host(config.max_upstream)
+            .max_idle_age(gate::IDLE_AGE)
             .http_status_as_error(false)
             .user_agent(concat!("pingera-mcp/", env!("CARGO_PKG_VERSION")))
             .max_redirects(0)
@@ -334,17 +319,18 @@ impl ApiClient {
     /// [`ApiError`], whose message is safe to show.
     pub fn send(
         &self,
-        _permit: &Permit,
+        permit: &Permit,
         req: &ApiRequest,
         credential: Option<&Credential>,
         observer: &dyn Observer,
     ) -> Result<ApiResponse, ApiError> {
         let credential = credential.ok_or(ApiError::NoCredential)?;
-        self.send_with(req, credential, observer).map_err(|e| e.masking(credential.secret()))
+        self.send_with(permit, req, credential, observer).map_err(|e| e.masking(credential.secret()))
     }
 
     fn send_with(
         &self,
+        permit: &Permit,
         req: &ApiRequest,
         credential: &Credential,
         observer: &dyn Observer,
@@ -356,6 +342,9 @@ impl ApiClient {
             attempt += 1;
             observer.event(ApiEvent::Sending { method: req.method, path: &req.path, attempt });
             let outcome = self.send_once(req, body.as_deref(), credential);
+            if outcome.as_ref().is_ok_and(|r| r.kept_alive) {
+                permit.replied();
+            }
             let retries_left = attempt <= self.max_retries;
             let (reason, delay) = match outcome {
                 Ok(Reply { status, retry_after, .. })
@@ -431,6 +420,14 @@ impl ApiClient {
         };
         let mut response = result.map_err(Failure::from_ureq)?;
         let status = response.status().as_u16();
+        // Whether the connection goes back to the pool: HTTP/1.1 unless the server says close, HTTP/1.0 only if it
+        // says keep-alive. Only such replies let the upstream gate grow (gate.rs).
+        let connection = response.headers().get("connection").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let kept_alive = if response.version() == ureq::http::Version::HTTP_10 {
+            connection.eq_ignore_ascii_case("keep-alive")
+        } else {
+            !connection.eq_ignore_ascii_case("close")
+        };
         let retry_after = response
             .headers()
             .get("retry-after")
@@ -448,7 +445,7 @@ impl ApiClient {
             Err(ureq::Error::BodyExceedsLimit(_)) => return Err(Failure::too_large()),
             Err(e) => return Err(Failure::from_ureq(e)),
         };
-        Ok(Reply { status, retry_after, bytes })
+        Ok(Reply { status, retry_after, kept_alive, bytes })
     }
 }
 
@@ -456,6 +453,8 @@ impl ApiClient {
 struct Reply {
     status: u16,
     retry_after: Option<Duration>,
+    /// Whether the connection stays open for the next request.
+    kept_alive: bool,
     bytes: Vec<u8>,
 }
 
@@ -597,6 +596,7 @@ mod tests {
         let r = Reply {
             status: 422,
             retry_after: None,
+            kept_alive: true,
             bytes: br#"{"code":422,"status":"Unprocessable Entity","message":"Validation error","errors":{"json":{"name":["Missing data"]}}}"#.to_vec(),
         };
         let e = r.into_result().unwrap_err();
@@ -607,12 +607,13 @@ mod tests {
         let r = Reply {
             status: 401,
             retry_after: None,
+            kept_alive: true,
             bytes: br#"{"code":401,"message":"Invalid credentials"}"#.to_vec(),
         };
         assert!(matches!(r.into_result(), Err(ApiError::Auth { status: 401, .. })));
-        let r = Reply { status: 200, retry_after: None, bytes: b"<html>".to_vec() };
+        let r = Reply { status: 200, retry_after: None, kept_alive: true, bytes: b"<html>".to_vec() };
         assert!(matches!(r.into_result(), Err(ApiError::InvalidResponse(_))));
-        let r = Reply { status: 204, retry_after: None, bytes: Vec::new() };
+        let r = Reply { status: 204, retry_after: None, kept_alive: true, bytes: Vec::new() };
         assert_eq!(r.into_result().unwrap().body, Value::Null);
     }
 
