@@ -256,26 +256,29 @@ fn call_result(outcome: Result<Value, ToolError>, version: Version) -> ResultBod
             return ResultBody::Json(json!({ "content": [{ "type": "text", "text": e.to_string() }], "isError": true }))
         }
     };
-    let escaped = serde_json::to_string(&text).expect("a string always serialises");
-    let mut out = String::with_capacity(escaped.len() + text.len() + 96);
-    out.push_str(r#"{"content":[{"type":"text","text":"#);
-    out.push_str(&escaped);
-    out.push_str(r#"}],"isError":false"#);
+    // The escaped text is written straight into the result, not built as a string of its own first, so a large
+    // reply is held as its text and one result, not three copies.
+    let mut out: Vec<u8> = Vec::with_capacity(2 * text.len() + text.len() / 8 + 128);
+    out.extend_from_slice(br#"{"content":[{"type":"text","text":"#);
+    serde_json::to_writer(&mut out, &text).expect("a string always serialises");
+    out.extend_from_slice(br#"}],"isError":false"#);
     if version.is_modern() {
-        out.push_str(r#","resultType":"complete""#);
+        out.extend_from_slice(br#","resultType":"complete""#);
     }
     if version.has_structured_content() {
         // structuredContent must be an object before 2026-07-28; other values are wrapped, in both eras alike.
-        out.push_str(r#","structuredContent":"#);
+        out.extend_from_slice(br#","structuredContent":"#);
         if is_object {
-            out.push_str(&text);
+            out.extend_from_slice(text.as_bytes());
         } else {
-            out.push_str(r#"{"result":"#);
-            out.push_str(&text);
-            out.push('}');
+            out.extend_from_slice(br#"{"result":"#);
+            out.extend_from_slice(text.as_bytes());
+            out.push(b'}');
         }
     }
-    out.push('}');
+    out.push(b'}');
+    drop(text);
+    let out = String::from_utf8(out).expect("JSON text and escaped strings are UTF-8");
     ResultBody::Raw(Arc::from(out))
 }
 

@@ -582,11 +582,16 @@ impl ToolSpec {
         }
         if let Some(schema) = self.output_schema {
             // The session wraps a non-object as {"result": ...}; the schema describes what the client receives.
+            // An object is checked in place: a copy of a large reply would double the call's memory.
+            let wrapped;
             let structured = match &value {
-                Value::Object(_) => value.clone(),
-                other => json!({ "result": other }),
+                Value::Object(_) => &value,
+                other => {
+                    wrapped = json!({ "result": other });
+                    &wrapped
+                }
             };
-            if let Err(why) = shape::conforms(&schema(), &structured) {
+            if let Err(why) = shape::conforms(&schema(), structured) {
                 return Err(ToolError::Failed(format!(
                     "unexpected reply from the Pingera API for {}: {why}; the API may have changed, please report it",
                     self.name
