@@ -18,7 +18,8 @@
 //! - `service`: `Service` (what a server offers), `Exchange` (one request's way back to the client: log, progress,
 //!   server-to-client requests), `Outbound` (pairs client responses with those requests).
 //! - `tools`: `ToolSpec`, `Param`, `Action`; `tools::table::TOOLS` is the only list of tools.
-//! - `pingera`: `ApiClient`, `ApiError`, `Observer` (retries, timeouts, error texts).
+//! - `pingera`: `ApiClient`, `ApiError`, `Observer` (retries, timeouts, error texts), `Permit` (the upstream gate).
+//! - `logging`: `init`, the stderr logger whose floor keeps other crates' verbose output (and its secrets) out.
 //! - `ids`: `check_segment`, the one rule for values that become an API path segment.
 //! - `resources`: `RESOURCES`, the `pingera://` URIs and the API paths they read.
 //! - `transport::stdio`: `serve`.
