@@ -3,6 +3,7 @@
 //! drive Node and Python tools that `scripts/mcp-tools.sh` installs, so they are compiled only with the cargo feature
 //! `external-tests` (`scripts/test` installs the tools and turns it on).
 
+mod bounds;
 #[cfg(feature = "external-tests")]
 mod browser;
 mod bundle;

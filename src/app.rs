@@ -147,8 +147,10 @@ impl Pingera {
     }
 
     /// Runs `work` on the blocking pool with a context for the API, progress before and after, and API events
-    /// turned into notifications of the exchange.
-    fn blocking<F>(&self, ex: Exchange, label: String, work: F) -> Work
+    /// turned into notifications of the exchange. Work that `calls_api` first waits for an upstream permit, on the
+    /// runtime and not on a thread, so that calls queued behind the API hold no thread and a cancelled call leaves
+    /// the queue without a trace (the session drops this future); local work starts at once.
+    fn blocking<F>(&self, ex: Exchange, label: String, calls_api: bool, work: F) -> Work
     where
         F: FnOnce(&ToolCtx<'_>, &Exchange) -> Result<ResultBody, RpcError> + Send + 'static,
     {
@@ -156,11 +158,17 @@ impl Pingera {
         let show_secret_values = self.config.show_secret_values;
         let credential = self.credential(ex.authorization.as_ref());
         Box::pin(async move {
+            let permit = if calls_api { Some(api.permit().await) } else { None };
             let job = tokio::task::spawn_blocking(move || {
                 ex.step(&label);
                 let observer = Events(&ex);
-                let ctx =
-                    ToolCtx { api: &api, credential: credential.as_ref(), observer: &observer, show_secret_values };
+                let ctx = ToolCtx {
+                    api: &api,
+                    credential: credential.as_ref(),
+                    observer: &observer,
+                    show_secret_values,
+                    permit: permit.as_ref(),
+                };
                 let outcome = work(&ctx, &ex);
                 ex.step("done");
                 outcome
@@ -261,7 +269,7 @@ impl Service for Pingera {
         };
         let version = ex.version;
         let max_result_bytes = self.config.max_result_bytes;
-        Ok(self.blocking(ex, format!("calling {}", spec.name), move |ctx, ex| {
+        Ok(self.blocking(ex, format!("calling {}", spec.name), spec.calls_api(), move |ctx, ex| {
             let outcome = spec.call(ctx, &args);
             if let Err(e) = &outcome {
                 ex.log(LogLevel::Error, LOGGER, json!(format!("{}: {e}", spec.name)));
@@ -299,7 +307,7 @@ impl Service for Pingera {
             return Ok(Box::pin(async move { Ok(ResultBody::Json(empty)) }));
         };
         let completer = Arc::clone(&self.completer);
-        Ok(self.blocking(ex, "completing".to_owned(), move |ctx, _| {
+        Ok(self.blocking(ex, "completing".to_owned(), true, move |ctx, _| {
             completer
                 .complete(ctx, kind, &prefix, page_id.as_deref())
                 .map(ResultBody::Json)
@@ -321,9 +329,20 @@ impl Service for Pingera {
 
     fn read_resource(&self, uri: String, ex: Exchange) -> Result<Work, RpcError> {
         let version = ex.version;
-        let path = resources::resolve(&uri).ok_or_else(|| not_found(&uri, version))?;
-        Ok(self.blocking(ex, format!("reading {uri}"), move |ctx, ex| match ctx.send(Method::Get, path, None) {
-            Ok(body) => {
+        let path = match resources::resolve(&uri) {
+            Ok(path) => path,
+            Err(resources::Resolve::NotFound) => return Err(not_found(&uri, version)),
+            Err(resources::Resolve::Invalid { var, why }) => {
+                return Err(RpcError::invalid_params(format!("invalid params: {var} in {uri} {why}"))
+                    .with_data(json!({ "uri": uri, "variable": var })))
+            }
+        };
+        Ok(self.blocking(ex, format!("reading {uri}"), true, move |ctx, ex| match ctx.send(Method::Get, path, None) {
+            Ok(mut body) => {
+                // Resources follow the tools' rule: secret values are shown only when PINGERA_SHOW_SECRET_VALUES is on.
+                if !ctx.show_secret_values {
+                    tools::redact_secrets(&mut body);
+                }
                 let text = serde_json::to_string(&body).expect("a JSON value always serialises");
                 let mut result = json!({ "contents": [{ "uri": uri, "mimeType": "application/json", "text": text }] });
                 if version.is_modern() {

@@ -23,6 +23,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> bool {
         let _ = writeln!(out, "    {:<18} {}", set.as_str(), names.join(", "));
     }
     let srv = std::sync::Arc::clone(&service);
+    let permit = service.api().permit().await;
     let outcome = tokio::task::spawn_blocking(move || {
         let tool = tools::find("test_pingera_connection").expect("the connection test is in the table");
         let ctx = ToolCtx {
@@ -30,13 +31,14 @@ pub async fn run(config: Config, out: &mut dyn Write) -> bool {
             credential: credential.as_ref(),
             observer: &crate::pingera::Quiet,
             show_secret_values,
+            permit: Some(&permit),
         };
         tool.call(&ctx, &serde_json::Map::new())
     })
     .await;
     match outcome {
         Ok(Ok(_)) => {
-            let _ = writeln!(out, "API check: OK, {} accepted the credential", service.api().base_url());
+            let _ = writeln!(out, "API check: OK, {} accepted the credential", service.api().shown_url());
             true
         }
         Ok(Err(e)) => {

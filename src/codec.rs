@@ -115,6 +115,13 @@ impl Decoder for LineCodec {
         }
         self.scanned = 0;
         let line = buf.split();
+        // The spare byte `decode` allows is for a "\r" before a coming "\n"; at the end of input no "\n" comes, so
+        // the line is measured as it would be with one: only a trailing "\r" is not counted.
+        let content_len = line.len() - usize::from(line.last() == Some(&b'\r'));
+        if content_len > self.max_len {
+            self.at_start = false;
+            return Ok(Some(Frame::TooLong));
+        }
         Ok(self.finish_line(line))
     }
 }
@@ -170,6 +177,15 @@ mod tests {
     fn limit_is_exact_with_crlf() {
         let frames = decode_all(&mut LineCodec::new(3), &[b"abc\r", b"\nabcd\r\n"]);
         assert_eq!(frames, vec![line("abc"), Frame::TooLong]);
+    }
+
+    #[test]
+    fn last_line_without_newline_obeys_the_same_limit() {
+        // One byte over the limit is refused with or without the closing newline; at the limit it is served.
+        assert_eq!(decode_all(&mut LineCodec::new(3), &[b"abcd"]), vec![Frame::TooLong]);
+        assert_eq!(decode_all(&mut LineCodec::new(3), &[b"abcd\n"]), vec![Frame::TooLong]);
+        assert_eq!(decode_all(&mut LineCodec::new(3), &[b"abc"]), vec![line("abc")]);
+        assert_eq!(decode_all(&mut LineCodec::new(3), &[b"abc\r"]), vec![line("abc")]);
     }
 
     #[test]

@@ -39,7 +39,9 @@
 //! - `app`: `Pingera` (the service), `server`, `http_options`, `stdio_options`, `credential_from_header`.
 //! - `config`: `Config` (environment and flags, read once), `Credential`, `Secret`.
 //! - `tools`: `ToolSpec`, `Param`, `Action`; `tools::table::TOOLS` is the only list of tools.
-//! - `pingera`: `ApiClient`, `ApiError`, `Observer` (retries, timeouts, error texts).
+//! - `pingera`: `ApiClient`, `ApiError`, `Observer` (retries, timeouts, error texts), `Permit` (the upstream gate).
+//! - `logging`: `init`, the stderr logger whose floor keeps other crates' verbose output (and its secrets) out.
+//! - `ids`: `check_segment`, the one rule for values that become an API path segment.
 //! - `resources` (crate-internal): `RESOURCES`, the `pingera://` URIs and the API paths they read.
 //! - `prompts`: `PROMPTS`, the workflow prompts and the tools each needs; `completion`: `Completer`, id completion.
 //! - `mcpb`: `manifest`, the MCP bundle's `manifest.json` (`scripts/package`).
@@ -60,8 +62,10 @@ pub mod check;
 pub mod codec;
 pub mod completion;
 pub mod config;
+pub mod ids;
 pub mod jsonrpc;
 pub mod limits;
+pub mod logging;
 pub mod mcp;
 pub mod mcpb;
 pub mod pingera;

@@ -47,7 +47,7 @@ fn main() -> ExitCode {
         }
         Command::Serve | Command::Check => {}
     }
-    init_logging(config.debug);
+    pingera_mcp_server::logging::init(config.debug);
 
     // stdio serves one client: a single-threaded runtime avoids hops between worker threads (tool calls run on the
     // blocking pool either way); HTTP serves many connections and uses a worker per core.
@@ -81,7 +81,7 @@ fn main() -> ExitCode {
         "pingera-mcp {} serving stdio, mode {}, API {}",
         env!("CARGO_PKG_VERSION"),
         config.mode.as_str(),
-        config.base_url
+        pingera_mcp_server::config::mask_userinfo(&config.base_url)
     );
     let session = Session::new(app::server(config));
     let result = runtime.block_on(stdio::serve(session, std::io::stdin(), std::io::stdout(), opts, shutdown_signal()));
@@ -122,7 +122,7 @@ async fn serve_http(config: Config) -> ExitCode {
         env!("CARGO_PKG_VERSION"),
         http::MCP_PATH,
         config.mode.as_str(),
-        config.base_url
+        pingera_mcp_server::config::mask_userinfo(&config.base_url)
     );
     let options = app::http_options(&config);
     match http::serve(app::server(config), options, listener, shutdown_signal()).await {
@@ -135,17 +135,4 @@ async fn serve_http(config: Config) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Logs go to stderr. RUST_LOG wins when set; otherwise PINGERA_DEBUG chooses between debug and info.
-fn init_logging(debug: bool) {
-    let default = if debug { "debug" } else { "info" };
-    let mut builder = env_logger::Builder::new();
-    builder.target(env_logger::Target::Stderr);
-    match std::env::var("RUST_LOG") {
-        Ok(filter) if !filter.trim().is_empty() => builder.parse_filters(&filter),
-        _ => builder.parse_filters(&format!("warn,pingera_mcp_server={default},pingera_mcp={default}")),
-    };
-    builder.format_timestamp_millis();
-    let _ = builder.try_init();
 }

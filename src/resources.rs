@@ -5,6 +5,7 @@
 
 use serde_json::{json, Value};
 
+use crate::ids;
 use crate::tools::percent_encode;
 
 /// One resource or resource template.
@@ -48,23 +49,29 @@ impl ResourceSpec {
         v
     }
 
-    /// The API path for a URI that matches this entry.
-    fn api_path_for(&self, uri: &str) -> Option<String> {
+    /// The API path for a URI that matches this entry: `None` when it does not match, an error when it matches
+    /// but a variable's value could change the meaning of the API path.
+    fn api_path_for(&self, uri: &str) -> Option<Result<String, Resolve>> {
         let want: Vec<&str> = self.uri.split('/').collect();
         let got: Vec<&str> = uri.split('/').collect();
         if want.len() != got.len() {
             return None;
         }
         let mut path = self.api_path.to_owned();
+        let mut refused = None;
         for (w, g) in want.iter().zip(&got) {
             match w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
-                Some(var) if !g.is_empty() => path = path.replace(&format!("{{{var}}}"), &percent_encode(g)),
-                Some(_) => return None,
+                Some(_) if g.is_empty() => return None,
+                Some(var) => match ids::check_segment(g) {
+                    None => path = path.replace(&format!("{{{var}}}"), &percent_encode(g)),
+                    // The fixed segments must still match before the URI is called this entry's.
+                    Some(why) => refused = refused.or(Some(Resolve::Invalid { var, why })),
+                },
                 None if w == g => {}
                 None => return None,
             }
         }
-        Some(path)
+        Some(refused.map_or(Ok(path), Err))
     }
 }
 
@@ -135,9 +142,24 @@ pub static RESOURCES: &[ResourceSpec] = &[
     },
 ];
 
-/// The API path a URI reads, or `None` when no resource has that URI.
-pub fn resolve(uri: &str) -> Option<String> {
-    RESOURCES.iter().find_map(|r| r.api_path_for(uri))
+/// Why a URI has no API path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolve {
+    /// No resource or template has that URI.
+    NotFound,
+    /// The URI matches a template, but the value of `var` could change the API path's meaning
+    /// ([`ids::check_segment`]); nothing is requested.
+    Invalid {
+        /// The template variable.
+        var: &'static str,
+        /// What is wrong with its value.
+        why: &'static str,
+    },
+}
+
+/// The API path a URI reads.
+pub fn resolve(uri: &str) -> Result<String, Resolve> {
+    RESOURCES.iter().find_map(|r| r.api_path_for(uri)).unwrap_or(Err(Resolve::NotFound))
 }
 
 #[cfg(test)]
@@ -149,11 +171,26 @@ mod tests {
         assert_eq!(resolve("pingera://pages").unwrap(), "/v1/pages?page=1&page_size=100");
         assert_eq!(resolve("pingera://pages/abc").unwrap(), "/v1/pages/abc");
         assert_eq!(resolve("pingera://pages/abc/components").unwrap(), "/v1/pages/abc/components");
-        assert_eq!(resolve("pingera://checks/a%20b").unwrap(), "/v1/checks/a%2520b");
-        assert!(resolve("pingera://pages/").is_none());
-        assert!(resolve("pingera://nope").is_none());
-        assert!(resolve("pingera://pages/a/b/c").is_none());
-        assert!(resolve("http://pages").is_none());
+        assert_eq!(resolve("pingera://checks/a~b.c").unwrap(), "/v1/checks/a~b.c");
+        for missing in ["pingera://pages/", "pingera://nope", "pingera://pages/a/b/c", "http://pages"] {
+            assert_eq!(resolve(missing), Err(Resolve::NotFound), "{missing}");
+        }
+    }
+
+    #[test]
+    fn variables_that_could_change_the_path_are_refused() {
+        for uri in [
+            "pingera://checks/../results",
+            "pingera://checks/./results",
+            "pingera://checks/%2e%2e/results",
+            "pingera://pages/a%2Fb",
+            "pingera://pages/a?x=1",
+            "pingera://pages/a#frag",
+            "pingera://pages/..",
+            "pingera://pages/a\\b/components",
+        ] {
+            assert!(matches!(resolve(uri), Err(Resolve::Invalid { .. })), "{uri}: {:?}", resolve(uri));
+        }
     }
 
     #[test]

@@ -175,6 +175,11 @@ impl ApiDouble {
         self.state.hang_next(count)
     }
 
+    /// Answers the next `count` API requests with a 401 that quotes the credential back (a careless API).
+    pub fn echo_auth_next(&self, count: usize) {
+        self.state.echo_auth_next(count)
+    }
+
     /// The most API requests in flight at once since start or the last reset.
     pub fn peak_in_flight(&self) -> usize {
         self.state.peak_in_flight()

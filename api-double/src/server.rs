@@ -55,6 +55,7 @@ struct Faults {
     fail_next: Option<FailNext>,
     drop_next: usize,
     hang_next: usize,
+    echo_auth_next: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -68,6 +69,7 @@ enum Fault {
     Fail(u16, Option<u64>),
     Drop,
     Hang,
+    EchoAuth,
 }
 
 /// Returned by the service to make hyper close the connection without writing any response.
@@ -137,6 +139,11 @@ impl DoubleState {
     /// [`HANG_CAP`] passes).
     pub fn hang_next(&self, count: usize) {
         lock(&self.inner.faults).hang_next = count;
+    }
+
+    /// Answers the next `count` API requests with a 401 whose message quotes the `Authorization` header back.
+    pub fn echo_auth_next(&self, count: usize) {
+        lock(&self.inner.faults).echo_auth_next = count;
     }
 
     /// API requests being handled right now.
@@ -217,6 +224,10 @@ impl DoubleState {
         if f.hang_next > 0 {
             f.hang_next -= 1;
             return (latency, Some(Fault::Hang));
+        }
+        if f.echo_auth_next > 0 {
+            f.echo_auth_next -= 1;
+            return (latency, Some(Fault::EchoAuth));
         }
         (latency, None)
     }
@@ -307,7 +318,7 @@ async fn handle(state: DoubleState, peer: SocketAddr, req: Request<Incoming>) ->
     });
     log::debug!("pingera-api-double: {method} {path}");
 
-    if let Some(outcome) = delay_and_inject(&state).await {
+    if let Some(outcome) = delay_and_inject(&state, authorization.as_deref()).await {
         return outcome;
     }
     match raw {
@@ -346,7 +357,10 @@ async fn handle(state: DoubleState, peer: SocketAddr, req: Request<Incoming>) ->
 
 /// Sleeps the configured latency, then applies the fault this request consumes, if any: `Some` is the
 /// faulted outcome, `None` lets the request through.
-async fn delay_and_inject(state: &DoubleState) -> Option<Result<HttpResponse, DropConnection>> {
+async fn delay_and_inject(
+    state: &DoubleState,
+    authorization: Option<&str>,
+) -> Option<Result<HttpResponse, DropConnection>> {
     let (latency, fault) = state.take_fault();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -360,6 +374,11 @@ async fn delay_and_inject(state: &DoubleState) -> Option<Result<HttpResponse, Dr
             Some(Ok(resp))
         }
         Fault::Drop => Some(Err(DropConnection)),
+        // A careless API (or proxy) that quotes the credential back, which the real one must not be trusted not to do.
+        Fault::EchoAuth => Some(Ok(error_response(&ApiError::new(
+            401,
+            &format!("Invalid credentials: {}", authorization.unwrap_or_default()),
+        )))),
         Fault::Hang => {
             // hyper drops this future when the client closes the connection; otherwise the cap or a
             // shutdown ends it, and the connection is closed without an answer.

@@ -21,6 +21,20 @@ pub const DEFAULT_SERVER_NAME: &str = "Pingera MCP Server";
 /// The default per-message limit on stdio and HTTP: 4 MiB.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 
+/// The default cap on one API reply: 16 MiB. Pingera's pages of at most 100 items stay far below it.
+pub const DEFAULT_MAX_REPLY_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A URL with its user info (`user:password@`) replaced by `****@`, for every place a URL is shown: logs, `check`,
+/// error texts. Only the authority is looked at; the rest is kept.
+pub fn mask_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://****@{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
 /// A string that must never be printed: `Debug` and `Display` show a mask.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -76,6 +90,13 @@ impl Credential {
         match self {
             Credential::ApiKey(k) => k.expose().to_owned(),
             Credential::Jwt(t) => format!("Bearer {}", t.expose()),
+        }
+    }
+
+    /// The secret part (the key or the token), for masking it wherever it could be quoted back.
+    pub fn secret(&self) -> &str {
+        match self {
+            Credential::ApiKey(s) | Credential::Jwt(s) => s.expose(),
         }
     }
 
@@ -192,6 +213,10 @@ pub struct Config {
     /// HTTP: after SIGTERM, how long `/health` answers 503 while requests are still served, before the port
     /// closes (time for a load balancer to take the replica out).
     pub http_drain_delay: Duration,
+    /// The most requests to the Pingera API at once in this process; more wait in FIFO order.
+    pub max_upstream: usize,
+    /// The largest API reply body read, in bytes; a larger reply is a tool error.
+    pub max_reply_bytes: u64,
 }
 
 /// A configuration value that cannot be used. The message names the variable and what it accepts, and never
@@ -280,6 +305,8 @@ const SETTINGS: &[Setting] = &[
     Setting { key: "max_result", flag: "--max-result-bytes", var: "PINGERA_MAX_RESULT_BYTES", alias: None, help: "largest tool result (text plus structured content) in bytes; longer lists are cut with a next-page hint, 4096-10485760 (default 100000)", boolean: false },
     Setting { key: "completion_ttl", flag: "--completion-cache-secs", var: "PINGERA_COMPLETION_CACHE_SECS", alias: None, help: "seconds an id list read for completion/complete is reused for the same credential, 0-3600 (default 30)", boolean: false },
     Setting { key: "completion_entries", flag: "--completion-cache-entries", var: "PINGERA_COMPLETION_CACHE_ENTRIES", alias: None, help: "most id lists the completion cache holds, 0-100000 (default 1000)", boolean: false },
+    Setting { key: "max_upstream", flag: "--max-upstream", var: "PINGERA_MAX_UPSTREAM", alias: None, help: "most API requests at once per process (and pooled connections); more wait in order, 1-256 (default 8)", boolean: false },
+    Setting { key: "max_reply", flag: "--max-reply-bytes", var: "PINGERA_MAX_REPLY_BYTES", alias: None, help: "largest API reply read, in bytes; a larger one is a tool error (default 16777216)", boolean: false },
     Setting { key: "show_secrets", flag: "--show-secret-values", var: "PINGERA_SHOW_SECRET_VALUES", alias: None, help: "show secret values in tool results instead of redacting them (true/false, default false)", boolean: true },
 ];
 
@@ -353,8 +380,10 @@ impl Config {
         };
         let base_url = match get("base_url") {
             None => normalise_base_url(DEFAULT_BASE_URL).expect("the default base URL is valid"),
-            Some((name, v)) => normalise_base_url(&v)
-                .ok_or_else(|| invalid(name, v, "an http:// or https:// URL such as https://api.pingera.ru/v1"))?,
+            // The value may carry a password in its user info, so an error repeats it masked.
+            Some((name, v)) => normalise_base_url(&v).ok_or_else(|| {
+                invalid(name, mask_userinfo(&v), "an http:// or https:// URL such as https://api.pingera.ru/v1")
+            })?,
         };
         let timeout = parse_secs(get("timeout"), 30, 0.001, 3600.0)?;
         let max_retries = parse_int(get("max_retries"), 3, 0, 10, "an integer from 0 to 10")? as u32;
@@ -473,6 +502,14 @@ impl Config {
         }
         let http_session_max_age = parse_secs(get("http_session_max_age"), 86400, 60.0, 30.0 * 86400.0)?;
         let http_drain_delay = parse_secs(get("http_drain_delay"), 0, 0.0, 600.0)?;
+        let max_upstream = parse_int(get("max_upstream"), 8, 1, 256, "an integer from 1 to 256")? as usize;
+        let max_reply_bytes = parse_int(
+            get("max_reply"),
+            DEFAULT_MAX_REPLY_BYTES,
+            1024,
+            1 << 30,
+            "a number of bytes from 1024 to 1073741824",
+        )?;
 
         Ok((
             command,
@@ -508,6 +545,8 @@ impl Config {
                 http_session_key_previous,
                 http_session_max_age,
                 http_drain_delay,
+                max_upstream,
+                max_reply_bytes,
             },
         ))
     }
@@ -523,7 +562,7 @@ impl Config {
         vec![
             ("credential", self.credential.as_ref().map_or_else(|| "none".to_owned(), Credential::describe)),
             ("mode", self.mode.as_str().to_owned()),
-            ("base_url", self.base_url.clone()),
+            ("base_url", mask_userinfo(&self.base_url)),
             ("timeout", format!("{}s", self.timeout.as_secs_f64())),
             ("max_retries", self.max_retries.to_string()),
             ("debug", self.debug.to_string()),
@@ -586,6 +625,8 @@ impl Config {
             ),
             ("http_session_max_age", format!("{}s", self.http_session_max_age.as_secs_f64())),
             ("http_drain_delay", format!("{}s", self.http_drain_delay.as_secs_f64())),
+            ("max_upstream", self.max_upstream.to_string()),
+            ("max_reply_bytes", self.max_reply_bytes.to_string()),
         ]
     }
 }

@@ -130,3 +130,13 @@ fn toolsets_tools_and_exclusions_are_read() {
     assert_eq!((f.tools.as_slice(), f.exclude.as_slice()), (&["list_checks"][..], &["delete_page"][..]));
     assert_eq!(load(&[], &[]).unwrap().1.tool_filter, ToolFilter::default(), "the default offers every tool");
 }
+
+#[test]
+fn user_info_is_masked() {
+    assert_eq!(mask_userinfo("http://user:pass@host:8080/v1"), "http://****@host:8080/v1");
+    assert_eq!(mask_userinfo("https://a@b@host"), "https://****@host");
+    assert_eq!(mask_userinfo("https://host/path@x"), "https://host/path@x");
+    assert_eq!(mask_userinfo("https://host"), "https://host");
+    let e = load(&[], &[("PINGERA_BASE_URL", "ftp://u:hunter2@h")]).unwrap_err();
+    assert!(!e.to_string().contains("hunter2"), "{e}");
+}

@@ -13,6 +13,11 @@ use serde_json::Value;
 
 use crate::config::{Config, Credential};
 
+mod gate;
+
+use gate::Gate;
+pub use gate::Permit;
+
 /// The HTTP methods the Pingera API uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
@@ -111,9 +116,50 @@ pub enum ApiError {
         "no Pingera credential: set PINGERA_API_KEY or PINGERA_JWT_TOKEN (or send an Authorization header over HTTP)"
     )]
     NoCredential,
+    /// The reply's body is larger than `PINGERA_MAX_REPLY_BYTES`; it was not read to the end and is not retried,
+    /// since the same request would bring the same reply.
+    #[error("the Pingera API's reply is larger than {} (PINGERA_MAX_REPLY_BYTES); ask for less, e.g. a smaller page_size", size_text(*.limit))]
+    TooLarge {
+        /// The cap, in bytes.
+        limit: u64,
+    },
     /// The MCP request was cancelled while the call waited to retry.
     #[error("the request was cancelled")]
     Cancelled,
+}
+
+/// What replaces a credential that an API error text quotes back.
+const MASK: &str = "****";
+
+impl ApiError {
+    /// The error with every occurrence of `secret` in its texts replaced by a mask: an API (or a proxy in front of
+    /// it) that quotes the credential back in an error must not put it in front of a model or into a log.
+    pub fn masking(self, secret: &str) -> ApiError {
+        if secret.is_empty() || !self.to_string().contains(secret) {
+            return self;
+        }
+        let m = |t: String| t.replace(secret, MASK);
+        match self {
+            ApiError::Status { status, message, errors } => ApiError::Status {
+                status,
+                message: m(message),
+                errors: errors.map(|e| {
+                    let text = e.to_string();
+                    if text.contains(secret) {
+                        Value::String(m(text))
+                    } else {
+                        e
+                    }
+                }),
+            },
+            ApiError::Auth { status, message } => ApiError::Auth { status, message: m(message) },
+            ApiError::Connection { base_url, detail } => {
+                ApiError::Connection { base_url: m(base_url), detail: m(detail) }
+            }
+            ApiError::InvalidResponse(t) => ApiError::InvalidResponse(m(t)),
+            other => other,
+        }
+    }
 }
 
 fn reason_suffix(status: u16) -> String {
@@ -134,6 +180,15 @@ fn reason_suffix(status: u16) -> String {
         _ => return String::new(),
     };
     format!(" {reason}")
+}
+
+/// A byte count in MiB when it is a whole number of them, else in bytes.
+fn size_text(bytes: u64) -> String {
+    if bytes % (1024 * 1024) == 0 {
+        format!("{} MiB", bytes / (1024 * 1024))
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 fn errors_suffix(errors: &Option<Value>) -> String {
@@ -190,20 +245,22 @@ impl Observer for Quiet {
     }
 }
 
-/// The largest reply body read: 16 MiB. Pingera's pages of at most 100 items stay far below it.
-const MAX_BODY: u64 = 16 * 1024 * 1024;
 /// The first retry waits about this long; each further one doubles it.
 const BACKOFF_BASE: Duration = Duration::from_millis(200);
 /// No wait between retries is longer than this, and a longer `Retry-After` is not waited for.
 const BACKOFF_CAP: Duration = Duration::from_secs(30);
 
-/// The Pingera API client. Cloning is cheap: the agent and its connection pool are shared.
+/// The Pingera API client. Cloning is cheap: the agent, its connection pool and the upstream gate are shared.
 #[derive(Clone)]
 pub struct ApiClient {
     agent: ureq::Agent,
     base_url: String,
+    /// The base URL with any user info masked, for logs and error texts.
+    shown_url: String,
     timeout: Duration,
     max_retries: u32,
+    max_reply: u64,
+    gate: Gate,
 }
 
 impl ApiClient {
@@ -219,20 +276,36 @@ impl ApiClient {
             .timeout_send_body(t)
             .timeout_recv_response(t)
             .timeout_recv_body(t)
-            // Enough idle keep-alive connections for a busy HTTP server's concurrent calls (ureq keeps 3 by default).
-            .max_idle_connections(64)
-            .max_idle_connections_per_host(64)
+            // One idle keep-alive connection per permit of the gate: never more connections than requests may run
+            // at once, and never a new connection while a permit's old one could be reused.
+            .max_idle_connections(config.max_upstream)
+            .max_idle_connections_per_host(config.max_upstream)
+            .max_idle_age(gate::IDLE_AGE)
             .http_status_as_error(false)
             .user_agent(concat!("pingera-mcp/", env!("CARGO_PKG_VERSION")))
             .max_redirects(0)
             .build()
             .into();
-        ApiClient { agent, base_url: config.base_url.clone(), timeout: config.timeout, max_retries: config.max_retries }
+        ApiClient {
+            agent,
+            base_url: config.base_url.clone(),
+            shown_url: crate::config::mask_userinfo(&config.base_url),
+            timeout: config.timeout,
+            max_retries: config.max_retries,
+            max_reply: config.max_reply_bytes,
+            gate: Gate::new(config.max_upstream),
+        }
     }
 
-    /// The configured base URL.
-    pub fn base_url(&self) -> &str {
-        &self.base_url
+    /// The configured base URL as it may be shown: user info masked.
+    pub fn shown_url(&self) -> &str {
+        &self.shown_url
+    }
+
+    /// Waits, in FIFO order, for permission to talk to the API (`PINGERA_MAX_UPSTREAM` at once per process).
+    /// Dropping the future gives up the place in the queue, so a cancelled request waits no longer.
+    pub async fn permit(&self) -> Permit {
+        self.gate.acquire().await
     }
 
     /// Sends a request with the given credential, retrying what may safely be retried.
@@ -246,11 +319,22 @@ impl ApiClient {
     /// [`ApiError`], whose message is safe to show.
     pub fn send(
         &self,
+        permit: &Permit,
         req: &ApiRequest,
         credential: Option<&Credential>,
         observer: &dyn Observer,
     ) -> Result<ApiResponse, ApiError> {
         let credential = credential.ok_or(ApiError::NoCredential)?;
+        self.send_with(permit, req, credential, observer).map_err(|e| e.masking(credential.secret()))
+    }
+
+    fn send_with(
+        &self,
+        permit: &Permit,
+        req: &ApiRequest,
+        credential: &Credential,
+        observer: &dyn Observer,
+    ) -> Result<ApiResponse, ApiError> {
         let started = Instant::now();
         let body = req.body.as_ref().map(|b| serde_json::to_vec(b).expect("a JSON value always serialises"));
         let mut attempt = 0;
@@ -258,6 +342,9 @@ impl ApiClient {
             attempt += 1;
             observer.event(ApiEvent::Sending { method: req.method, path: &req.path, attempt });
             let outcome = self.send_once(req, body.as_deref(), credential);
+            if outcome.as_ref().is_ok_and(|r| r.kept_alive) {
+                permit.replied();
+            }
             let retries_left = attempt <= self.max_retries;
             let (reason, delay) = match outcome {
                 Ok(Reply { status, retry_after, .. })
@@ -272,7 +359,7 @@ impl ApiClient {
                     };
                     (format!("status {status}"), delay)
                 }
-                Err(Failure { sent, ref detail, timeout: false })
+                Err(Failure { sent, ref detail, timeout: false, too_large: false })
                     if retries_left && (!sent || req.method.is_idempotent()) =>
                 {
                     (detail.clone(), backoff(attempt))
@@ -303,10 +390,11 @@ impl ApiClient {
                 observer.event(ApiEvent::Answered { status: reply.status, elapsed: started.elapsed() });
                 reply.into_result()
             }
+            Err(Failure { too_large: true, .. }) => Err(ApiError::TooLarge { limit: self.max_reply }),
             Err(Failure { timeout: true, .. }) => {
-                Err(ApiError::Timeout { base_url: self.base_url.clone(), seconds: self.timeout.as_secs_f64() })
+                Err(ApiError::Timeout { base_url: self.shown_url.clone(), seconds: self.timeout.as_secs_f64() })
             }
-            Err(Failure { detail, .. }) => Err(ApiError::Connection { base_url: self.base_url.clone(), detail }),
+            Err(Failure { detail, .. }) => Err(ApiError::Connection { base_url: self.shown_url.clone(), detail }),
         }
     }
 
@@ -332,14 +420,32 @@ impl ApiClient {
         };
         let mut response = result.map_err(Failure::from_ureq)?;
         let status = response.status().as_u16();
+        // Whether the connection goes back to the pool: HTTP/1.1 unless the server says close, HTTP/1.0 only if it
+        // says keep-alive. Only such replies let the upstream gate grow (gate.rs).
+        let connection = response.headers().get("connection").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let kept_alive = if response.version() == ureq::http::Version::HTTP_10 {
+            connection.eq_ignore_ascii_case("keep-alive")
+        } else {
+            !connection.eq_ignore_ascii_case("close")
+        };
         let retry_after = response
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let text = response.body_mut().with_config().limit(MAX_BODY).read_to_string().map_err(Failure::from_ureq)?;
-        Ok(Reply { status, retry_after, text })
+        // The size is judged before anything is decoded: a declared length over the cap ends the call at once, and
+        // an undeclared one is read into one buffer that stops at the cap. The body is decoded from that buffer
+        // alone, so a call holds at most the cap in raw bytes.
+        if response.body().content_length().is_some_and(|n| n > self.max_reply) {
+            return Err(Failure::too_large());
+        }
+        let bytes = match response.body_mut().with_config().limit(self.max_reply).read_to_vec() {
+            Ok(b) => b,
+            Err(ureq::Error::BodyExceedsLimit(_)) => return Err(Failure::too_large()),
+            Err(e) => return Err(Failure::from_ureq(e)),
+        };
+        Ok(Reply { status, retry_after, kept_alive, bytes })
     }
 }
 
@@ -347,32 +453,36 @@ impl ApiClient {
 struct Reply {
     status: u16,
     retry_after: Option<Duration>,
-    text: String,
+    /// Whether the connection stays open for the next request.
+    kept_alive: bool,
+    bytes: Vec<u8>,
 }
 
 impl Reply {
     fn into_result(self) -> Result<ApiResponse, ApiError> {
-        let parsed: Option<Value> =
-            if self.text.trim().is_empty() { Some(Value::Null) } else { serde_json::from_str(&self.text).ok() };
+        let blank = self.bytes.iter().all(u8::is_ascii_whitespace);
+        let parsed: Option<Value> = if blank { Some(Value::Null) } else { serde_json::from_slice(&self.bytes).ok() };
         if (200..300).contains(&self.status) {
             let body = parsed.ok_or_else(|| {
                 ApiError::InvalidResponse(format!(
                     "status {} with a body that is not JSON: {}",
                     self.status,
-                    excerpt(&self.text)
+                    excerpt(&String::from_utf8_lossy(&self.bytes))
                 ))
             })?;
             return Ok(ApiResponse { status: self.status, body });
         }
+        // Error bodies are small; only they are looked at as text.
+        let text = String::from_utf8_lossy(&self.bytes);
         // The API's error body is flask-smorest's {"code","status","message","errors"}; anything else is shown as
         // a short excerpt.
         let (message, errors) = match &parsed {
             Some(Value::Object(o)) => (
-                o.get("message").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| excerpt(&self.text)),
+                o.get("message").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| excerpt(&text)),
                 o.get("errors").filter(|e| !e.is_null() && e.as_object().is_none_or(|m| !m.is_empty())).cloned(),
             ),
-            _ if self.text.trim().is_empty() => ("no details given".to_owned(), None),
-            _ => (excerpt(&self.text), None),
+            _ if blank => ("no details given".to_owned(), None),
+            _ => (excerpt(&text), None),
         };
         Err(match self.status {
             401 | 403 => ApiError::Auth { status: self.status, message },
@@ -381,16 +491,26 @@ impl Reply {
     }
 }
 
-/// A failed exchange: whether the request may have reached the API, and whether it was a timeout.
+/// A failed exchange: whether the request may have reached the API, whether it was a timeout, and whether the
+/// reply was over the size cap (never retried).
 struct Failure {
     sent: bool,
     timeout: bool,
+    too_large: bool,
     detail: String,
 }
 
 impl Failure {
     fn not_sent(detail: String) -> Failure {
-        Failure { sent: false, timeout: false, detail }
+        Failure { sent: false, timeout: false, too_large: false, detail }
+    }
+
+    fn too_large() -> Failure {
+        Failure { sent: true, timeout: false, too_large: true, detail: String::new() }
+    }
+
+    fn sent(timeout: bool, detail: String) -> Failure {
+        Failure { sent: true, timeout, too_large: false, detail }
     }
 
     fn from_ureq(e: ureq::Error) -> Failure {
@@ -399,6 +519,7 @@ impl Failure {
             E::Timeout(t) => Failure {
                 sent: !matches!(t, ureq::Timeout::Resolve | ureq::Timeout::Connect),
                 timeout: true,
+                too_large: false,
                 detail: format!("timeout ({t:?})"),
             },
             E::HostNotFound => Failure::not_sent("host not found".to_owned()),
@@ -413,12 +534,11 @@ impl Failure {
                         | io::ErrorKind::HostUnreachable
                 ),
                 timeout: matches!(io.kind(), io::ErrorKind::TimedOut),
+                too_large: false,
                 detail: io_detail(&io),
             },
-            E::BodyExceedsLimit(n) => {
-                Failure { sent: true, timeout: false, detail: format!("reply body larger than {n} bytes") }
-            }
-            other => Failure { sent: true, timeout: false, detail: other.to_string() },
+            E::BodyExceedsLimit(_) => Failure::too_large(),
+            other => Failure::sent(false, other.to_string()),
         }
     }
 }
@@ -476,19 +596,24 @@ mod tests {
         let r = Reply {
             status: 422,
             retry_after: None,
-            text: r#"{"code":422,"status":"Unprocessable Entity","message":"Validation error","errors":{"json":{"name":["Missing data"]}}}"#.into(),
+            kept_alive: true,
+            bytes: br#"{"code":422,"status":"Unprocessable Entity","message":"Validation error","errors":{"json":{"name":["Missing data"]}}}"#.to_vec(),
         };
         let e = r.into_result().unwrap_err();
         assert_eq!(
             e.to_string(),
             r#"Pingera API error 422 Unprocessable Entity: Validation error; field errors: {"json":{"name":["Missing data"]}}"#
         );
-        let r =
-            Reply { status: 401, retry_after: None, text: r#"{"code":401,"message":"Invalid credentials"}"#.into() };
+        let r = Reply {
+            status: 401,
+            retry_after: None,
+            kept_alive: true,
+            bytes: br#"{"code":401,"message":"Invalid credentials"}"#.to_vec(),
+        };
         assert!(matches!(r.into_result(), Err(ApiError::Auth { status: 401, .. })));
-        let r = Reply { status: 200, retry_after: None, text: "<html>".into() };
+        let r = Reply { status: 200, retry_after: None, kept_alive: true, bytes: b"<html>".to_vec() };
         assert!(matches!(r.into_result(), Err(ApiError::InvalidResponse(_))));
-        let r = Reply { status: 204, retry_after: None, text: String::new() };
+        let r = Reply { status: 204, retry_after: None, kept_alive: true, bytes: Vec::new() };
         assert_eq!(r.into_result().unwrap().body, Value::Null);
     }
 

@@ -29,7 +29,7 @@ pub fn test_connection(ctx: &ToolCtx<'_>, _args: &Map<String, Value>) -> Result<
     let pages = reply.pointer("/pagination/total_items").cloned().unwrap_or(Value::Null);
     Ok(json!({
         "connected": true,
-        "base_url": ctx.api.base_url(),
+        "base_url": ctx.api.shown_url(),
         "api_version": "v1",
         "authentication": authentication,
         "status_pages": pages,

@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 use serde_json::{json, Map, Value};
 
 use crate::config::{Credential, Mode};
-use crate::pingera::{ApiClient, ApiError, ApiRequest, Method, Observer};
+use crate::pingera::{ApiClient, ApiError, ApiRequest, Method, Observer, Permit};
 
 pub use param::{is_iso_date, Param, Ty};
 pub use table::TOOLS;
@@ -125,13 +125,21 @@ pub struct ToolCtx<'a> {
     pub observer: &'a dyn Observer,
     /// Whether secret values may appear in results (`PINGERA_SHOW_SECRET_VALUES`); redacted otherwise.
     pub show_secret_values: bool,
+    /// The upstream permit, taken before the call got its thread; `None` for a tool that makes no API call
+    /// ([`Effect::Local`]), which therefore never waits behind API calls.
+    pub permit: Option<&'a Permit>,
 }
 
 impl ToolCtx<'_> {
     /// Sends one API request with this call's credential.
     pub fn send(&self, method: Method, path: String, body: Option<Value>) -> Result<Value, ApiError> {
         let req = ApiRequest { method, path, body };
-        Ok(self.api.send(&req, self.credential, self.observer)?.body)
+        // A tool declared local that reaches for the API is a bug in the table, reported rather than let through
+        // past the upstream limit.
+        let permit = self.permit.ok_or_else(|| {
+            ApiError::InvalidResponse("internal error: a tool declared local tried to call the API".to_owned())
+        })?;
+        Ok(self.api.send(permit, &req, self.credential, self.observer)?.body)
     }
 }
 
@@ -163,6 +171,11 @@ impl ToolSpec {
     /// The parameter of that name.
     pub fn param(&self, name: &str) -> Option<&'static Param> {
         self.params().find(|p| p.name == name)
+    }
+
+    /// Whether a call of the tool talks to the API (and so needs an upstream permit).
+    pub fn calls_api(&self) -> bool {
+        self.effect != Effect::Local
     }
 
     /// Whether the mode offers this tool.
@@ -259,9 +272,17 @@ impl ToolSpec {
             scrub_strings(&mut value, &secrets);
         }
         if let Some(schema) = self.output_schema {
-            // The schema describes what the client receives as structuredContent.
-            let structured = crate::mcp::structured_content(&value);
-            if let Err(why) = shape::conforms(&schema(), &structured) {
+            // The session wraps a non-object as {"result": ...}; the schema describes what the client receives.
+            // An object is checked in place: a copy of a large reply would double the call's memory.
+            let wrapped;
+            let structured = match &value {
+                Value::Object(_) => &value,
+                other => {
+                    wrapped = json!({ "result": other });
+                    &wrapped
+                }
+            };
+            if let Err(why) = shape::conforms(&schema(), structured) {
                 return Err(ToolError::Failed(format!(
                     "unexpected reply from the Pingera API for {}: {why}; the API may have changed, please report it",
                     self.name

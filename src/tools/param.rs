@@ -6,6 +6,8 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::ids;
+
 /// A tool parameter.
 #[derive(Clone, Copy, Debug)]
 pub struct Param {
@@ -202,11 +204,11 @@ impl Param {
                     return Err(format!("\"{name}\" may hold at most {max_items} ids, got {}", items.len()));
                 }
                 for (i, item) in items.iter().enumerate() {
-                    if item.as_str().is_none_or(|s| s.trim().is_empty()) {
-                        return Err(format!(
-                            "\"{name}\"[{i}] must be a non-empty string id, got {}",
-                            describe_value(item)
-                        ));
+                    let Some(id) = item.as_str() else {
+                        return Err(format!("\"{name}\"[{i}] must be a string id, got {}", describe_value(item)));
+                    };
+                    if let Some(why) = ids::check_segment(id) {
+                        return Err(format!("\"{name}\"[{i}] {why}, got {}", describe_value(item)));
                     }
                 }
                 return Ok(());
@@ -261,6 +263,13 @@ impl Param {
                 }
                 return Ok(());
             }
+            (Ty::Id, Value::String(s)) => {
+                // Ids become path segments; one rule decides which values could change the path's meaning.
+                return match ids::check_segment(s) {
+                    Some(why) => Err(format!("\"{name}\" {why}, got {}", describe_value(v))),
+                    None => Ok(()),
+                };
+            }
             (Ty::Secret { max_len }, Value::String(s)) => {
                 let len = s.chars().count();
                 // The value is secret, so the message gives its length only.
@@ -273,7 +282,6 @@ impl Param {
             _ => {}
         }
         let ok = match (self.ty, v) {
-            (Ty::Id, Value::String(s)) => !s.trim().is_empty(),
             (Ty::Str { max_len }, Value::String(s)) => s.chars().count() <= max_len,
             (Ty::Date, Value::String(s)) => is_iso_date(s),
             (Ty::Int { min, max }, Value::Number(n)) => n.as_i64().is_some_and(|i| (min..=max).contains(&i)),

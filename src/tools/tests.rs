@@ -434,3 +434,40 @@ fn descriptions_do_not_repeat_what_the_schema_or_the_instructions_say() {
         }
     }
 }
+
+/// Every value that fills a path placeholder is an id, so [`crate::ids::check_segment`] has vetted it: no tool can
+/// send `..` or `/` into a path through a parameter of another type.
+#[test]
+fn every_path_placeholder_is_an_id_parameter() {
+    for t in TOOLS {
+        let Action::Api { path, .. } = &t.action else { continue };
+        for part in path.split('{').skip(1) {
+            let name = part.split('}').next().unwrap_or_default();
+            let p = t.param(name).unwrap_or_else(|| panic!("{}: {{{name}}} is no parameter", t.name));
+            assert!(matches!(p.ty, Ty::Id) && p.required, "{}: {{{name}}} must be a required id", t.name);
+        }
+    }
+    // The custom tools fill these placeholders from parameters of the same names.
+    for (tool, name) in [
+        ("list_components", "page_id"),
+        ("list_incidents", "page_id"),
+        ("get_incident_update_details", "incident_id"),
+        ("get_incident_update_details", "page_id"),
+        ("get_check_statistics", "check_id"),
+    ] {
+        let t = find(tool).unwrap_or_else(|| panic!("{tool} is in the table"));
+        let p = t.param(name).unwrap_or_else(|| panic!("{tool}: {name} is no parameter"));
+        assert!(matches!(p.ty, Ty::Id) && p.required, "{tool}: {name} must be a required id");
+    }
+}
+
+#[test]
+fn ids_that_could_change_the_path_are_invalid_arguments() {
+    let t = find("remove_secret_from_check").expect("in the table");
+    for bad in ["..", ".", "", "a/b", "%2e%2e", "a?b", "a#b", "a\\b", "a\u{0}"] {
+        let args = obj(json!({"check_id": bad, "secret_id": "s1"}));
+        let e = t.validate(&args).expect_err(bad);
+        assert!(matches!(e, ToolError::InvalidArguments { .. }), "{bad:?}: {e}");
+    }
+    assert!(t.validate(&obj(json!({"check_id": "c1", "secret_id": "s1"}))).is_ok());
+}
