@@ -17,7 +17,7 @@ use crate::completion::Completer;
 use crate::config::{Config, Credential, Secret};
 use crate::jsonrpc::RpcError;
 use crate::lock;
-use crate::pingera::{ApiClient, ApiError, ApiEvent, Method, Observer};
+use crate::pingera::{ApiClient, ApiError, ApiEvent, ClientOptions, Method, Observer};
 use crate::prompts::{self, ArgType, IdKind, PromptSpec};
 use crate::protocol::{LogLevel, Version};
 use crate::resources;
@@ -32,6 +32,17 @@ use crate::transport::stdio::StdioOptions;
 pub fn server(config: Config) -> Arc<Server> {
     let limits = config.limits;
     Server::with_limits(Arc::new(Pingera::new(Arc::new(config))), limits)
+}
+
+/// The API client's settings from the configuration.
+pub fn client_options(config: &Config) -> ClientOptions {
+    ClientOptions {
+        base_url: config.base_url.clone(),
+        timeout: config.timeout,
+        max_retries: config.max_retries,
+        max_upstream: config.max_upstream,
+        max_reply_bytes: config.max_reply_bytes,
+    }
 }
 
 /// The HTTP transport's settings from the configuration.
@@ -97,7 +108,7 @@ impl Pingera {
     /// The service for the configuration.
     pub fn new(config: Arc<Config>) -> Pingera {
         let selection = config.tool_filter.select(config.mode);
-        let api = ApiClient::new(&config);
+        let api = ApiClient::new(&client_options(&config));
         let completer = Arc::new(Completer::new(config.completion_cache_ttl, config.completion_cache_entries));
         Pingera::with_selection(config, api, completer, selection)
     }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::config::Credential;
+use crate::pingera::Credential;
 use crate::pingera::{ApiError, Method};
 use crate::prompts::IdKind;
 use crate::tools::{percent_encode, ToolCtx};

@@ -37,9 +37,10 @@
 //!
 //! The application:
 //! - `app`: `Pingera` (the service), `server`, `http_options`, `stdio_options`, `credential_from_header`.
-//! - `config`: `Config` (environment and flags, read once), `Credential`, `Secret`.
-//! - `tools`: `ToolSpec`, `Param`, `Action`; `tools::table::TOOLS` is the only list of tools.
-//! - `pingera`: `ApiClient`, `ApiError`, `Observer` (retries, timeouts, error texts), `Permit` (the upstream gate).
+//! - `config`: `Config` (environment and flags, read once; re-exports `Credential`, `Secret` and `Mode`).
+//! - `tools`: `ToolSpec`, `Param`, `Action`, `Mode`; `tools::table::TOOLS` is the only list of tools.
+//! - `pingera`: `ApiClient`, `ClientOptions`, `Credential`, `Secret`, `ApiError`, `Observer` (retries, timeouts,
+//!   error texts), `Permit` (the upstream gate).
 //! - `logging`: `init`, the stderr logger whose floor keeps other crates' verbose output (and its secrets) out.
 //! - `ids`: `check_segment`, the one rule for values that become an API path segment.
 //! - `resources` (crate-internal): `RESOURCES`, the `pingera://` URIs and the API paths they read.
@@ -47,7 +48,9 @@
 //! - `mcpb`: `manifest`, the MCP bundle's `manifest.json` (`scripts/package`).
 //!
 //! # Architecture invariants
-//! - The core imports nothing of the application; no module imports one that imports it back.
+//! - The core imports nothing of the application; no module imports one that imports it back. In the
+//!   application, `app` builds on `config`, which reads into the types of `tools` and `pingera`; `tools` calls
+//!   `pingera`; neither imports `config`.
 //! - `jsonrpc`, `codec`, `protocol`, `mcp`, `session` and `tools` do no I/O of their own.
 //! - Only `transport` touches stdin, stdout or MCP sockets; only `pingera` makes outbound requests.
 //! - stdout carries protocol frames only; logs go to stderr.

@@ -7,12 +7,15 @@
 //! never show the value.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
+// The credential belongs to the API client and the mode to the tools, which must not import the configuration
+// that imports them (no cycle); the re-exports keep them where callers found them before.
+pub use crate::pingera::{mask_userinfo, Credential, Secret};
 use crate::seal::SessionKey;
 use crate::tools::toolsets::{self, ToolFilter};
+pub use crate::tools::Mode;
 
 // The settings table and the value parsers live in their own module so that this one reads as what a `Config`
 // holds and how it is resolved; the re-exports keep `config::help_text` and `config::normalise_base_url` where
@@ -31,110 +34,6 @@ pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// The default cap on one API reply: 16 MiB. Pingera's pages of at most 100 items stay far below it.
 pub const DEFAULT_MAX_REPLY_BYTES: u64 = 16 * 1024 * 1024;
-
-/// A URL with its user info (`user:password@`) replaced by `****@`, for every place a URL is shown: logs, `check`,
-/// error texts. Only the authority is looked at; the rest is kept.
-pub fn mask_userinfo(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..end].rfind('@') {
-        Some(at) => format!("{scheme}://****@{}", &rest[at + 1..]),
-        None => url.to_owned(),
-    }
-}
-
-/// A string that must never be printed: `Debug` and `Display` show a mask.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret string.
-    pub fn new(s: impl Into<String>) -> Secret {
-        Secret(s.into())
-    }
-
-    /// The secret itself, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// A mask that shows only the length and the last two characters of long secrets, so an operator can tell
-    /// two keys apart without the key being recoverable.
-    pub fn masked(&self) -> String {
-        let n = self.0.chars().count();
-        if n >= 16 {
-            let tail: String = self.0.chars().skip(n - 2).collect();
-            format!("****{tail} ({n} chars)")
-        } else {
-            format!("**** ({n} chars)")
-        }
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(****)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("****")
-    }
-}
-
-/// The Pingera credential sent in the `Authorization` header.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Credential {
-    /// An API key, sent raw: `Authorization: <key>`.
-    ApiKey(Secret),
-    /// A JWT, sent as `Authorization: Bearer <jwt>`.
-    Jwt(Secret),
-}
-
-impl Credential {
-    /// The value of the `Authorization` header.
-    pub fn header_value(&self) -> String {
-        match self {
-            Credential::ApiKey(k) => k.expose().to_owned(),
-            Credential::Jwt(t) => format!("Bearer {}", t.expose()),
-        }
-    }
-
-    /// The secret part (the key or the token), for masking it wherever it could be quoted back.
-    pub fn secret(&self) -> &str {
-        match self {
-            Credential::ApiKey(s) | Credential::Jwt(s) => s.expose(),
-        }
-    }
-
-    /// A short description that is safe to print.
-    pub fn describe(&self) -> String {
-        match self {
-            Credential::ApiKey(k) => format!("API key {}", k.masked()),
-            Credential::Jwt(t) => format!("JWT (Bearer) {}", t.masked()),
-        }
-    }
-}
-
-/// Which tools are offered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// Only tools that change nothing in Pingera.
-    ReadOnly,
-    /// Every tool.
-    ReadWrite,
-}
-
-impl Mode {
-    /// The configuration word for the mode.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::ReadOnly => "read_only",
-            Mode::ReadWrite => "read_write",
-        }
-    }
-}
 
 /// How MCP messages reach the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,13 +11,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::config::{Config, Credential};
-
 // The error type and its texts live in their own module so that this one reads as the request path; the re-export
 // keeps `pingera::ApiError` where callers found it before.
+// The credential is the client's: the configuration and the tools use it from here.
+mod credential;
 mod error;
 mod gate;
 
+pub use credential::{mask_userinfo, Credential, Secret};
 pub use error::ApiError;
 use gate::Gate;
 pub use gate::Permit;
@@ -140,9 +141,25 @@ pub struct ApiClient {
     gate: Gate,
 }
 
+/// What the client needs to know: the API's address and its own limits (the application fills it from the
+/// configuration, so the client knows nothing of how settings are read).
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// The API base URL, without its `/v1`.
+    pub base_url: String,
+    /// The bound on each phase of a request.
+    pub timeout: Duration,
+    /// Retries of failed idempotent requests.
+    pub max_retries: u32,
+    /// The most requests at once, and the most pooled connections.
+    pub max_upstream: usize,
+    /// The largest reply body read, in bytes.
+    pub max_reply_bytes: u64,
+}
+
 impl ApiClient {
-    /// A client for the configured base URL, timeout and retry count.
-    pub fn new(config: &Config) -> ApiClient {
+    /// A client for the given base URL, timeout, retry count and limits.
+    pub fn new(config: &ClientOptions) -> ApiClient {
         // Each phase of a request (connect, send, wait for the reply, read its body) is bounded by the timeout. A
         // global or per-call deadline would make ureq resolve every host name on a thread of its own, which costs a
         // thread start per request; name resolution is left to the system resolver's own timeout instead.
@@ -166,7 +183,7 @@ impl ApiClient {
         ApiClient {
             agent,
             base_url: config.base_url.clone(),
-            shown_url: crate::config::mask_userinfo(&config.base_url),
+            shown_url: mask_userinfo(&config.base_url),
             timeout: config.timeout,
             max_retries: config.max_retries,
             max_reply: config.max_reply_bytes,

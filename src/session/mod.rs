@@ -105,7 +105,8 @@ struct State {
 }
 
 /// What an initialized handshake-era session is, apart from its running requests and streams: what a sealed HTTP
-/// session id carries ([`crate::seal`]), so that another process can go on serving the session.
+/// session id carries (the `seal` module, which depends on this type, not the other way round), so that another
+/// process can go on serving the session.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Snapshot {
     /// The negotiated version.

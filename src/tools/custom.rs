@@ -9,7 +9,7 @@
 use serde_json::{json, Map, Value};
 
 use super::{present, request_path, ToolCtx, ToolError};
-use crate::config::Credential;
+use crate::pingera::Credential;
 use crate::pingera::Method;
 
 /// The page size the API uses when none is given, applied to lists the tool pages itself.

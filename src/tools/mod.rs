@@ -10,6 +10,8 @@
 
 pub mod bound;
 pub mod custom;
+// The mode is the tools' first filter; the configuration reads it and re-exports it.
+mod mode;
 mod param;
 pub mod scripts;
 pub mod shape;
@@ -20,9 +22,9 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
-use crate::config::{Credential, Mode};
-use crate::pingera::{ApiClient, ApiError, ApiRequest, Method, Observer, Permit};
+use crate::pingera::{ApiClient, ApiError, ApiRequest, Credential, Method, Observer, Permit};
 
+pub use mode::Mode;
 pub use param::{is_iso_date, Param, Ty};
 pub use table::TOOLS;
 pub use toolsets::Toolset;

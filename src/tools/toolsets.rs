@@ -8,8 +8,8 @@
 
 use std::fmt;
 
+use super::Mode;
 use super::{ToolSpec, TOOLS};
-use crate::config::Mode;
 
 /// An area of the tool table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
