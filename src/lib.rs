@@ -24,7 +24,8 @@
 //! - `protocol`: `Version` (every version-dependent decision), `LogLevel`, the `_meta` keys and error codes.
 //! - `mcp`: `Method` (every method name, once), `ClientRequest` (typed params), `Era`, `stateless_era` (the
 //!   2026-07-28 `_meta` and header checks), `ResultBody`, `envelope`, the typed results.
-//! - `session`: `Server` (shared), `Session` (per stdio process or HTTP session), `Handled`, `CallCx`.
+//! - `session`: `Server` (shared), `Session` (per stdio process or HTTP session), `Handled`, `CallCx`; `session::run`
+//!   holds `Session::run` with the in-flight map, cancellation and the one place a panic becomes an error reply.
 //! - `service`: `Service` (what a server offers), `Exchange` (one request's way back to the client: log,
 //!   progress), `Authorization` (a caller's credential, opaque); `service::client` (feature `client-requests`):
 //!   server-to-client requests and multi-round input, used only by the conformance fixtures.

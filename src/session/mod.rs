@@ -6,13 +6,13 @@
 //! answered. The session decides the era of each request (its state, or the request's `_meta`), parses it once
 //! ([`crate::mcp::ClientRequest`]) and calls the service; it knows no particular service and does no I/O of its
 //! own. A request's work runs on the transport's task, raced with cancellation, with one place that turns a panic
-//! into an error reply; notifications (progress, log messages) leave through the [`Sink`] the transport supplies,
-//! always before the reply of the request they belong to. The state lock is never held across an `.await`.
+//! into an error reply (both in `run`, with the in-flight bookkeeping); notifications (progress, log messages)
+//! leave through the [`Sink`] the transport supplies, always before the reply of the request they belong to. The
+//! state lock is never held across an `.await`.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{json, Map, Value};
@@ -29,7 +29,9 @@ use crate::protocol::{LogLevel, Version, META_LOG_LEVEL, META_PROTOCOL_VERSION};
 #[cfg(feature = "client-requests")]
 use crate::service::Outbound;
 pub use crate::service::Sink;
-use crate::service::{Authorization, Exchange, Service, Work};
+use crate::service::{Authorization, Service};
+
+mod run;
 
 /// A reply that is not ready yet.
 pub type Deferred = Pin<Box<dyn Future<Output = Option<Outgoing>> + Send + 'static>>;
@@ -169,11 +171,6 @@ impl Session {
     /// The limits this session obeys.
     pub fn limits(&self) -> Limits {
         self.server.limits
-    }
-
-    /// The number of requests running now.
-    pub fn in_flight(&self) -> usize {
-        lock(&self.in_flight).len()
     }
 
     /// Whether answering `parsed` may send notifications (progress, log messages once a level is set, or what the
@@ -319,14 +316,7 @@ impl Session {
             }
             mcp::CANCELLED => {
                 let id = n.params.as_ref().and_then(|p| p.get("requestId")).and_then(RequestId::from_value);
-                match id.and_then(|id| lock(&self.in_flight).get(&id).cloned().map(|f| (id, f))) {
-                    Some((id, flag)) => {
-                        log::debug!("request {id} cancelled by the client");
-                        flag.cancel();
-                    }
-                    // The request may have finished already; the spec says to ignore such cancellations.
-                    None => log::debug!("cancellation for a request not in flight: ignored"),
-                }
+                self.cancel(id);
             }
             other => log::debug!("unknown notification {other}: ignored"),
         }
@@ -495,101 +485,6 @@ impl Session {
             instructions: version.has_annotations().then_some(self.server.service.identity().instructions),
         }))
     }
-
-    /// Runs a request that takes time as `id`: registered for cancellation (a duplicate id in flight is refused),
-    /// started by the service with an [`Exchange`], and raced with cancellation on the transport's task. A panic
-    /// anywhere in the work (on this task or the blocking thread it waits for) is caught here, the one place, and
-    /// becomes an error reply instead of a lost request. The deferred reply is `None` when the client cancelled.
-    fn run<S>(
-        self: &Arc<Self>,
-        id: RequestId,
-        method: Method,
-        params: Map<String, Value>,
-        era: Era,
-        cx: &CallCx,
-        start: S,
-    ) -> Handled
-    where
-        S: FnOnce(Exchange) -> Result<Work, RpcError>,
-    {
-        let flag = CancelFlag::new();
-        {
-            let mut in_flight = lock(&self.in_flight);
-            if in_flight.contains_key(&id) {
-                drop(in_flight);
-                let e = RpcError::invalid_request(format!(
-                    "invalid request: id {id} is already used by a request in flight"
-                ));
-                return reply(id, Err(e));
-            }
-            if in_flight.len() >= self.server.limits.max_in_flight {
-                drop(in_flight);
-                return reply(id, Err(self.server.limits.too_many_in_flight()));
-            }
-            in_flight.insert(id.clone(), flag.clone());
-        }
-        let guard = InFlightGuard { session: Arc::clone(self), id: id.clone() };
-        let version = era.version;
-        let ex = Exchange {
-            id: id.clone(),
-            version,
-            authorization: cx.authorization.clone(),
-            client_capabilities: era.client_capabilities,
-            progress_token: progress_token(&params),
-            params,
-            sink: Arc::clone(&cx.sink),
-            log_level: era.log_level,
-            step: AtomicU64::new(0),
-            flag: flag.clone(),
-            // Only the handshake era has a session that a client's response can reach.
-            #[cfg(feature = "client-requests")]
-            outbound: (!version.is_modern()).then(|| Arc::clone(&self.outbound)),
-        };
-        let work = match start(ex) {
-            Ok(w) => w,
-            Err(e) => return reply(id, Err(e)),
-        };
-        Handled::Deferred(Box::pin(async move {
-            let _guard = guard;
-            let outcome = tokio::select! {
-                r = CatchUnwind(work) => r,
-                () = flag.cancelled() => return None,
-            };
-            // A cancellation that raced with completion still wins: the client stopped waiting for this id.
-            if flag.is_cancelled() {
-                return None;
-            }
-            Some(match outcome {
-                Ok(r) => answer(id, r.map(|b| envelope(b, method, version))),
-                Err(panic) => {
-                    let what = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "unknown".to_owned());
-                    log::error!("request handler panicked: {what}");
-                    Outgoing::error(Some(id), RpcError::internal(format!("request handler panicked: {what}")))
-                }
-            })
-        }))
-    }
-}
-
-/// Polls a request's work and turns a panic into a value, so that a bug answers its request with an error instead
-/// of taking the transport's task down with it.
-struct CatchUnwind(Work);
-
-impl Future for CatchUnwind {
-    type Output = Result<Result<ResultBody, RpcError>, Box<dyn std::any::Any + Send>>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
-        let work = &mut self.0;
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work.as_mut().poll(cx))) {
-            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
-            Ok(std::task::Poll::Ready(r)) => std::task::Poll::Ready(Ok(r)),
-            Err(panic) => std::task::Poll::Ready(Err(panic)),
-        }
-    }
 }
 
 /// A reply now: the result, or the error.
@@ -603,27 +498,6 @@ fn answer(id: RequestId, r: Result<ResultBody, RpcError>) -> Outgoing {
         Ok(ResultBody::Json(result)) => Outgoing::result(id, result),
         Ok(ResultBody::Raw(json)) => Outgoing::Raw { id, json },
         Err(e) => Outgoing::error(Some(id), e),
-    }
-}
-
-/// The progress token of a request, when it is a string or an integer.
-fn progress_token(params: &Map<String, Value>) -> Option<Value> {
-    params
-        .get("_meta")
-        .and_then(|m| m.get("progressToken"))
-        .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
-        .cloned()
-}
-
-/// Removes a request from the in-flight map however its future ends (answered, cancelled or dropped).
-struct InFlightGuard {
-    session: Arc<Session>,
-    id: RequestId,
-}
-
-impl Drop for InFlightGuard {
-    fn drop(&mut self) {
-        lock(&self.session.in_flight).remove(&self.id);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Unit tests of `session`.
 
 use super::*;
+use crate::service::{Exchange, Work};
 
 /// A service with no tools, for tests of the core.
 struct NoTools(crate::service::Identity);
