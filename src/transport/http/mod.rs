@@ -5,7 +5,7 @@
 //! Origin (DNS rebinding, 403), then the credential (401 when required and missing), then method, media types,
 //! body size and session checks. A request's credential travels only with that request's
 //! [`crate::session::CallCx`]: sessions hold no credential, so one caller's key can never serve another caller's
-//! call. Protocol decisions are the [`Session`]'s; these modules only map them to HTTP.
+//! call. Protocol decisions are the [`crate::session::Session`]'s; these modules only map them to HTTP.
 //!
 //! Codemap: this file is the accept loop, shutdown and routing; `conns` (the connection cap and which connections
 //! give way), `gate` (Host, Origin, credential, media types), `sessions` (the session registry, its limit and the
@@ -89,7 +89,7 @@ pub struct HttpOptions {
     pub name: String,
     /// The mode word shown by `/health` and `/`.
     pub mode: &'static str,
-    /// The key that seals session ids and the previous one ([`sealed`]); `None` keeps sessions in memory.
+    /// The key that seals session ids and the previous one (see the `sealed` module); `None` keeps sessions in memory.
     pub session_keys: Option<(SessionKey, Option<SessionKey>)>,
     /// How long a sealed session id is accepted after it was issued.
     pub session_max_age: Duration,
