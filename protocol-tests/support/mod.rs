@@ -11,6 +11,7 @@ pub mod nginx;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -31,6 +32,8 @@ pub struct Proc {
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
     stderr: Arc<(Mutex<String>, Condvar)>,
+    /// Set when the stderr pipe reached its end, under the stderr lock, so that a waiter on its condvar sees it.
+    stderr_closed: Arc<AtomicBool>,
     exit: Option<Receiver<ExitStatus>>,
     exited: bool,
     pid: u32,
@@ -68,6 +71,8 @@ impl Proc {
         let stderr = Arc::new((Mutex::new(String::new()), Condvar::new()));
         let mut err_pipe = child.stderr.take().expect("stderr is piped");
         let sink = Arc::clone(&stderr);
+        let stderr_closed = Arc::new(AtomicBool::new(false));
+        let closed = Arc::clone(&stderr_closed);
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = err_pipe.read(&mut buf) {
@@ -77,10 +82,13 @@ impl Proc {
                 sink.0.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
                 sink.1.notify_all();
             }
+            let _guard = sink.0.lock().unwrap();
+            closed.store(true, Ordering::SeqCst);
+            sink.1.notify_all();
         });
         let stdin = child.stdin.take();
         let pid = child.id();
-        Proc { child, stdin, lines, stderr, exit: None, exited: false, pid }
+        Proc { child, stdin, lines, stderr, stderr_closed, exit: None, exited: false, pid }
     }
 
     /// Writes raw bytes to the server's stdin.
@@ -160,6 +168,12 @@ impl Proc {
         match self.exit.as_ref().unwrap().recv_timeout(bound) {
             Ok(status) => {
                 self.exited = true;
+                // What the process wrote last may still be in the pipe: wait (bounded) until the reader reaches its
+                // end, so that `stderr()` after an exit holds all of it. A grandchild that keeps the pipe open only
+                // costs the bound.
+                let (lock, cond) = &*self.stderr;
+                let guard = lock.lock().unwrap();
+                let _ = cond.wait_timeout_while(guard, TIMEOUT, |_| !self.stderr_closed.load(Ordering::SeqCst));
                 status
             }
             Err(_) => panic!("the server did not exit within {bound:?}; stderr:\n{}", self.stderr()),
