@@ -4,29 +4,12 @@
 
 use std::time::Duration;
 
-use pingera_api_double::{ApiDouble, DoubleOptions};
 use serde_json::{json, Value};
 
 use crate::support::Proc;
 
-fn double() -> ApiDouble {
-    ApiDouble::spawn(DoubleOptions::default()).expect("the API double starts")
-}
-
-fn call(id: i64, tool: &str, args: Value) -> Value {
-    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool, "arguments": args}})
-}
-
-fn start(d: &ApiDouble, extra: &[(&str, &str)]) -> Proc {
-    let base = d.base_url();
-    let mut env = vec![("PINGERA_BASE_URL", base.as_str()), ("PINGERA_API_KEY", "test-key")];
-    env.extend_from_slice(extra);
-    Proc::start(&env, &[])
-}
-
-fn text_of(reply: &Value) -> String {
-    reply["result"]["content"][0]["text"].as_str().unwrap_or_default().to_owned()
-}
+// The stdio tests' helpers: the same double, call shape and server start.
+use crate::stdio::{call, double, start, text_of};
 
 /// A `ping` padded with spaces to exactly `len` bytes (JSON allows trailing whitespace).
 fn ping_of_len(id: i64, len: usize) -> String {

@@ -10,22 +10,22 @@ use serde_json::{json, Value};
 
 use crate::support::{server_bin, Proc};
 
-fn double() -> ApiDouble {
+pub(crate) fn double() -> ApiDouble {
     ApiDouble::spawn(DoubleOptions::default()).expect("the API double starts")
 }
 
-fn call(id: i64, tool: &str, args: Value) -> Value {
+pub(crate) fn call(id: i64, tool: &str, args: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool, "arguments": args}})
 }
 
-fn start(d: &ApiDouble, extra: &[(&str, &str)]) -> Proc {
+pub(crate) fn start(d: &ApiDouble, extra: &[(&str, &str)]) -> Proc {
     let base = d.base_url();
     let mut env = vec![("PINGERA_BASE_URL", base.as_str()), ("PINGERA_API_KEY", "test-key")];
     env.extend_from_slice(extra);
     Proc::start(&env, &[])
 }
 
-fn text_of(reply: &Value) -> String {
+pub(crate) fn text_of(reply: &Value) -> String {
     reply["result"]["content"][0]["text"].as_str().unwrap_or_default().to_owned()
 }
 
