@@ -3,12 +3,16 @@
 use super::*;
 use crate::service::{Exchange, Work};
 
-/// A service with no tools, for tests of the core.
-struct NoTools(crate::service::Identity);
+/// A service for tests of the core: it lists no tools, and a call either names an unknown tool or, when
+/// `panics`, panics (a fixture bug the session must survive).
+struct TestService {
+    identity: crate::service::Identity,
+    panics: bool,
+}
 
-impl Service for NoTools {
+impl Service for TestService {
     fn identity(&self) -> &crate::service::Identity {
-        &self.0
+        &self.identity
     }
     fn capabilities(&self, _: Version) -> Value {
         json!({ "tools": {} })
@@ -17,12 +21,15 @@ impl Service for NoTools {
         Ok(ResultBody::Json(json!({ "tools": [] })))
     }
     fn call_tool(&self, name: &str, _: Map<String, Value>, _: Exchange) -> Result<Work, RpcError> {
+        if self.panics {
+            return Ok(Box::pin(async { panic!("fixture bug") }));
+        }
         Err(RpcError::invalid_params(format!("unknown tool: {name}")))
     }
 }
 
-/// A server whose service has no tools.
-pub(crate) fn tools_only_server() -> Arc<Server> {
+/// A server whose test service panics in every call or, when not `panics`, has no tools.
+fn test_server(panics: bool) -> Arc<Server> {
     let identity = crate::service::Identity {
         name: "test".into(),
         version: "0",
@@ -31,38 +38,17 @@ pub(crate) fn tools_only_server() -> Arc<Server> {
         website_url: None,
         instructions: "",
     };
-    Server::new(Arc::new(NoTools(identity)))
+    Server::new(Arc::new(TestService { identity, panics }))
 }
 
-/// A service whose every tool panics.
-struct Panicky(crate::service::Identity);
-
-impl Service for Panicky {
-    fn identity(&self) -> &crate::service::Identity {
-        &self.0
-    }
-    fn capabilities(&self, _: Version) -> Value {
-        json!({ "tools": {} })
-    }
-    fn list_tools(&self, _: Option<&Value>, _: Version) -> Result<ResultBody, RpcError> {
-        Ok(ResultBody::Json(json!({ "tools": [] })))
-    }
-    fn call_tool(&self, _: &str, _: Map<String, Value>, _: Exchange) -> Result<Work, RpcError> {
-        Ok(Box::pin(async { panic!("fixture bug") }))
-    }
+/// A server whose service has no tools.
+pub(crate) fn tools_only_server() -> Arc<Server> {
+    test_server(false)
 }
 
 #[test]
 fn a_panicking_service_call_is_an_internal_error_reply_and_the_session_goes_on() {
-    let identity = crate::service::Identity {
-        name: "p".into(),
-        version: "0",
-        title: "p",
-        description: "p",
-        website_url: None,
-        instructions: "",
-    };
-    let session = Session::new(Server::new(Arc::new(Panicky(identity))));
+    let session = Session::new(test_server(true));
     let cx = CallCx::new(None, |_| {});
     let msg = |text: &str| crate::jsonrpc::parse(text.as_bytes());
     let init = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25"}}"#;
