@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 use crate::support::Proc;
 
 // The stdio tests' helpers: the same double, call shape and server start.
-use crate::stdio::{call, double, start, text_of};
+use crate::stdio::{call, start, text_of};
+use crate::support::double;
 
 /// A `ping` padded with spaces to exactly `len` bytes (JSON allows trailing whitespace).
 fn ping_of_len(id: i64, len: usize) -> String {

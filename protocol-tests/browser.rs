@@ -20,7 +20,8 @@ use std::time::Instant;
 use serde_json::{json, Value};
 
 use crate::bundle::external::packaged;
-use crate::clients::{client_command, double, link_node_modules, run_within, tools_dir, MISSING};
+use crate::clients::{client_command, link_node_modules, run_within, tools_dir, MISSING};
+use crate::support::double;
 use crate::support::{fixture_server_bin, Proc, TIMEOUT};
 
 /// A running Inspector web UI.

@@ -165,8 +165,9 @@ pub(crate) mod external {
 
     use super::*;
     use crate::clients::{
-        assert_one_list_pages_request, client_command, double, link_node_modules, run, tools_dir, MISSING, SEED_PAGE,
+        assert_one_list_pages_request, client_command, link_node_modules, run, tools_dir, MISSING, SEED_PAGE,
     };
+    use crate::support::double;
 
     /// What `scripts/package` made.
     pub(crate) struct Packaged {

@@ -26,9 +26,10 @@ use std::sync::mpsc;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use pingera_api_double::{ApiDouble, DoubleOptions};
+use pingera_api_double::ApiDouble;
 use serde_json::{json, Value};
 
+use crate::support::double;
 use crate::support::http::post;
 use crate::support::{server_bin, HttpProc, Proc, TIMEOUT};
 
@@ -196,10 +197,6 @@ pub(crate) fn run_within(mut cmd: Command, what: &str, bound: Duration) -> Run {
     let run = Run { status, stdout, stderr };
     assert!(!lingered, "{what}: a process it started outlived it by more than {TIMEOUT:?}: {}", run.describe());
     run
-}
-
-pub(crate) fn double() -> ApiDouble {
-    ApiDouble::spawn(DoubleOptions::default()).expect("the API double starts")
 }
 
 /// The HTTP server, configured with its own key so that a lost `Authorization` header shows in the double's log.

@@ -5,19 +5,16 @@
 
 use std::time::Duration;
 
-use pingera_api_double::{self as seed, ApiDouble, DoubleOptions};
+use pingera_api_double::{self as seed, ApiDouble};
 use serde_json::{json, Value};
 
+use crate::support::double;
 use crate::support::http::{initialize, post};
 use crate::support::{HttpProc, Proc};
 
 /// The byte budgets of the model-facing tool definitions (the same figures as the unit test in `src/tools`).
 const BUDGET_ALL_TOOLS: usize = 36_000;
 const BUDGET_READ_TOOLS: usize = 12_000;
-
-fn double() -> ApiDouble {
-    ApiDouble::spawn(DoubleOptions::default()).expect("the API double starts")
-}
 
 /// One way to talk to the server: stdio, a Streamable HTTP session (handshake era) or stateless HTTP (2026-07-28).
 enum Client {

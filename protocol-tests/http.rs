@@ -5,22 +5,11 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use pingera_api_double::{ApiDouble, DoubleOptions};
 use serde_json::{json, Value};
 
 use crate::support::http::{initialize, post, request, MCP_HEADERS, POLL};
-use crate::support::{HttpProc, TIMEOUT};
-
-fn double() -> ApiDouble {
-    ApiDouble::spawn(DoubleOptions::default()).expect("the API double starts")
-}
-
-fn server(d: &ApiDouble, extra: &[(&str, &str)]) -> HttpProc {
-    let base = d.base_url();
-    let mut env = vec![("PINGERA_BASE_URL", base.as_str()), ("PINGERA_API_KEY", "env-key")];
-    env.extend_from_slice(extra);
-    HttpProc::start(&env)
-}
+use crate::support::TIMEOUT;
+use crate::support::{double, http_server as server};
 
 fn ping(id: i64) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "method": "ping"})

@@ -11,15 +11,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pingera_api_double::{ApiDouble, DoubleOptions};
+use pingera_api_double::ApiDouble;
 use serde_json::{json, Value};
 
+use crate::support::double;
 use crate::support::http::{initialize, post, request, POLL};
 use crate::support::{server_bin, HttpProc, Proc, TIMEOUT};
-
-fn double() -> ApiDouble {
-    ApiDouble::spawn(DoubleOptions::default()).expect("the API double starts")
-}
 
 /// A field of `/proc/PID/status` in KiB (`VmRSS`, `VmHWM`).
 fn status_kib(pid: u32, field: &str) -> u64 {

@@ -4,26 +4,15 @@
 
 use std::time::{Duration, Instant};
 
-use pingera_api_double::{ApiDouble, DoubleOptions};
 use serde_json::{json, Value};
 
 use crate::support::http::{initialize, post, request, POLL};
+use crate::support::{double, http_server as replica};
 use crate::support::{server_bin, HttpProc, Proc, TIMEOUT};
 
 const KEY_A: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const KEY_B: &str = "f0f1f2f3f4f5f6f7f8f9fafbfcfdfefff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 const V: (&str, &str) = ("MCP-Protocol-Version", "2025-11-25");
-
-fn double() -> ApiDouble {
-    ApiDouble::spawn(DoubleOptions::default()).expect("the API double starts")
-}
-
-fn replica(d: &ApiDouble, extra: &[(&str, &str)]) -> HttpProc {
-    let base = d.base_url();
-    let mut env = vec![("PINGERA_BASE_URL", base.as_str()), ("PINGERA_API_KEY", "env-key")];
-    env.extend_from_slice(extra);
-    HttpProc::start(&env)
-}
 
 fn list_pages(id: i64) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": "list_pages", "arguments": {}}})

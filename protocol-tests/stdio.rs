@@ -8,11 +8,8 @@ use std::time::{Duration, Instant};
 use pingera_api_double::{ApiDouble, DoubleOptions};
 use serde_json::{json, Value};
 
+use crate::support::double;
 use crate::support::{server_bin, Proc};
-
-pub(crate) fn double() -> ApiDouble {
-    ApiDouble::spawn(DoubleOptions::default()).expect("the API double starts")
-}
 
 pub(crate) fn call(id: i64, tool: &str, args: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool, "arguments": args}})

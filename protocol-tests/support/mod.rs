@@ -16,7 +16,21 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
+use pingera_api_double::{ApiDouble, DoubleOptions};
 use serde_json::{json, Value};
+
+/// A fresh API double with its seed data, on an ephemeral port of 127.0.0.1.
+pub fn double() -> ApiDouble {
+    ApiDouble::spawn(DoubleOptions::default()).expect("the API double starts")
+}
+
+/// The server over HTTP against `d`, with the configured key `env-key` and the `extra` settings.
+pub fn http_server(d: &ApiDouble, extra: &[(&str, &str)]) -> HttpProc {
+    let base = d.base_url();
+    let mut env = vec![("PINGERA_BASE_URL", base.as_str()), ("PINGERA_API_KEY", "env-key")];
+    env.extend_from_slice(extra);
+    HttpProc::start(&env)
+}
 
 /// The longest any single wait may take before the test fails.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
