@@ -77,11 +77,22 @@ impl SessionKey {
     }
 }
 
+/// `N` bytes from the operating system's random source: the one source of every key, nonce and session id. Without
+/// it an id could be guessed, so its failure is fatal rather than answered with something weaker.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    SystemRandom::new().fill(&mut bytes).expect("the operating system's random source works");
+    bytes
+}
+
+/// `N` random bytes as lowercase hex (session ids).
+pub fn random_hex<const N: usize>() -> String {
+    random_bytes::<N>().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A fresh random key of 32 bytes as base64url, for `pingera-mcp keygen`.
 pub fn keygen() -> String {
-    let mut bytes = [0u8; MIN_KEY_BYTES];
-    SystemRandom::new().fill(&mut bytes).expect("the operating system's random source works");
-    b64_encode(&bytes)
+    b64_encode(&random_bytes::<MIN_KEY_BYTES>())
 }
 
 /// Seals and opens session ids with the current key; opens those sealed with the previous key too (rotation).
@@ -109,8 +120,7 @@ impl Sealer {
 
     /// The sealed id of a session in state `snapshot`, issued at `now`.
     pub fn seal(&self, snapshot: &Snapshot, now: SystemTime) -> String {
-        let mut nonce = [0u8; 16];
-        SystemRandom::new().fill(&mut nonce).expect("the operating system's random source works");
+        let nonce = random_bytes::<16>();
         let capabilities = match serde_json::to_string(&snapshot.client_capabilities) {
             Ok(s) if s.len() <= MAX_CAPABILITIES_BYTES => snapshot.client_capabilities.clone(),
             _ => names_only(&snapshot.client_capabilities),

@@ -153,22 +153,11 @@ impl Player {
     fn play_text(&mut self, s: &str) -> String {
         if let Some(name) = whole_capture(s) {
             if self.caps.get(name).is_none() {
-                self.caps.bind(name, json!(random_hex()));
+                self.caps.bind(name, json!(crate::seal::random_hex::<16>()));
             }
         }
         super::matcher::substitute(s, &self.caps).unwrap_or_else(|_| s.to_owned())
     }
-}
-
-/// 128 random bits as hex, for session ids.
-fn random_hex() -> String {
-    use std::io::Read;
-    let mut b = [0u8; 16];
-    if std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut b)).is_err() {
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        b[..16].copy_from_slice(&t.as_nanos().to_le_bytes());
-    }
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// `serve` from the command line.

@@ -8,7 +8,6 @@
 //! requests cannot lock real clients out; only sessions in use make a new client wait (503).
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -252,13 +251,7 @@ pub(super) async fn reap_idle(registry: Arc<Registry>, idle: Duration) {
 
 /// 128 random bits from the operating system, as 32 hex digits: unguessable, visible ASCII.
 fn new_session_id() -> String {
-    let mut bytes = [0u8; 16];
-    let filled = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
-    if let Err(e) = filled {
-        // Without an entropy source a session id could be guessed; refusing to run is the only safe answer.
-        panic!("cannot read /dev/urandom for a session id: {e}");
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::seal::random_hex::<16>()
 }
 
 /// The end of a session id, enough to tell sessions apart in logs without printing the whole id: random in both
