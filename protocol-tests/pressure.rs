@@ -318,7 +318,9 @@ fn idle_connections_past_the_descriptor_limit_cannot_lock_out_health() {
     let sid = initialize(s.addr, "2025-11-25", &[]);
     let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
     assert_eq!(post(s.addr, Some(&sid), &[("MCP-Protocol-Version", "2025-11-25")], &ping).status, 200);
-    // The cap keeps accept from failing at all, and the limit is reported once, not once per connection.
+    // The cap keeps accept from failing at all, and the limit is reported once, not once per connection. The line
+    // may still be in the pipe when the requests above are answered, so it is waited for (bounded) first.
+    s.proc.wait_stderr("idle ones now give way");
     let log = s.proc.stderr();
     assert!(!log.contains("accept failed"), "{log}");
     assert_eq!(log.matches("idle ones now give way").count(), 1, "{log}");
