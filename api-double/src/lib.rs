@@ -12,7 +12,7 @@
 //! | Control route | Effect |
 //! |---|---|
 //! | `GET /__double/requests` / `DELETE` | the request log as JSON / clear it |
-//! | `POST /__double/faults` | `{"latency_ms":0,"fail_next":{"count":1,"status":503,"retry_after":1},"drop_next":1,"hang_next":1}`, all keys optional; `GET` shows the switches |
+//! | `POST /__double/faults` | `{"latency_ms":0,"fail_next":{"count":1,"status":503,"retry_after":1},"drop_next":1,"hang_next":1,"inflate_next":{"count":1,"bytes":15000000}}`, all keys optional; `GET` shows the switches |
 //! | `GET /__double/state` | the whole store |
 //! | `POST /__double/reset` | reseed, clear the log, faults and counters |
 //! | `GET /__double/stats` | `{"in_flight","peak_in_flight","total"}` |
@@ -44,7 +44,7 @@ pub use store::now_iso;
 mod tests;
 
 pub use seed::*;
-pub use server::{serve, DoubleState, HANG_CAP, MAX_BODY};
+pub use server::{serve, DoubleState, HANG_CAP, INFLATE_CAP, MAX_BODY};
 
 use serde::Serialize;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -178,6 +178,11 @@ impl ApiDouble {
     /// Answers the next `count` API requests with a 401 that quotes the credential back (a careless API).
     pub fn echo_auth_next(&self, count: usize) {
         self.state.echo_auth_next(count)
+    }
+
+    /// Makes the next `count` successful list replies at least `bytes` long by repeating their items.
+    pub fn inflate_next(&self, count: usize, bytes: usize) {
+        self.state.inflate_next(count, bytes)
     }
 
     /// The most API requests in flight at once since start or the last reset.

@@ -30,6 +30,9 @@ pub const MAX_BODY: usize = 1 << 20;
 /// How long a "hang" fault holds a request at most, so that nothing lives forever.
 pub const HANG_CAP: Duration = Duration::from_secs(600);
 
+/// The largest reply `inflate_next` builds: enough to pass any client's reply cap, small enough for a test machine.
+pub const INFLATE_CAP: usize = 256 << 20;
+
 /// The state every connection shares: store, request log, fault switches and counters. Cloning is cheap
 /// (an `Arc`); all clones see the same double.
 #[derive(Clone)]
@@ -56,6 +59,14 @@ struct Faults {
     drop_next: usize,
     hang_next: usize,
     echo_auth_next: usize,
+    inflate_next: Option<InflateNext>,
+}
+
+/// Makes the next `count` successful list replies at least `bytes` long, by repeating their items.
+#[derive(Clone, Debug, Serialize)]
+struct InflateNext {
+    count: usize,
+    bytes: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -144,6 +155,25 @@ impl DoubleState {
     /// Answers the next `count` API requests with a 401 whose message quotes the `Authorization` header back.
     pub fn echo_auth_next(&self, count: usize) {
         lock(&self.inner.faults).echo_auth_next = count;
+    }
+
+    /// Makes the next `count` successful replies that hold a list at least `bytes` long (at most [`INFLATE_CAP`]):
+    /// the list's items are repeated, each copy with a distinct `id`, as an API answering a huge page would.
+    pub fn inflate_next(&self, count: usize, bytes: usize) {
+        lock(&self.inner.faults).inflate_next =
+            (count > 0).then_some(InflateNext { count, bytes: bytes.min(INFLATE_CAP) });
+    }
+
+    /// The size an inflated reply is to reach, if the next successful list reply is to be inflated.
+    fn take_inflation(&self) -> Option<usize> {
+        let mut f = lock(&self.inner.faults);
+        let inflate = f.inflate_next.as_mut()?;
+        let bytes = inflate.bytes;
+        inflate.count -= 1;
+        if inflate.count == 0 {
+            f.inflate_next = None;
+        }
+        Some(bytes)
     }
 
     /// API requests being handled right now.
@@ -350,9 +380,54 @@ async fn handle(state: DoubleState, peer: SocketAddr, req: Request<Incoming>) ->
         router::route(&mut store, &api_req)
     };
     Ok(match result {
-        Ok(reply) => reply_response(&reply),
+        Ok(mut reply) => {
+            if let Some(body) = reply.body.as_mut().filter(|b| list_of(b).is_some_and(|l| !l.is_empty())) {
+                if let Some(bytes) = state.take_inflation() {
+                    inflate(body, bytes);
+                }
+            }
+            reply_response(&reply)
+        }
         Err(e) => error_response(&e),
     })
+}
+
+/// The list of a reply: a bare array, or the first array field of an object envelope.
+fn list_of(body: &Value) -> Option<&Vec<Value>> {
+    match body {
+        Value::Array(items) => Some(items),
+        Value::Object(map) => map.values().find_map(Value::as_array),
+        _ => None,
+    }
+}
+
+/// Repeats the items of a reply's (non-empty) list until the reply encodes to at least `bytes`; each copy's `id`
+/// gets a suffix so that the records stay distinct.
+fn inflate(body: &mut Value, bytes: usize) {
+    let list = match body {
+        Value::Array(items) => items,
+        Value::Object(map) => match map.values_mut().find_map(Value::as_array_mut) {
+            Some(items) => items,
+            None => return,
+        },
+        _ => return,
+    };
+    let originals = list.clone();
+    // Each round adds about what the original items encode to (with their separators).
+    let per_round: usize = originals.iter().map(|v| v.to_string().len() + 1).sum::<usize>().max(1);
+    let mut size = per_round;
+    let mut copy = 0usize;
+    while size < bytes {
+        copy += 1;
+        for item in &originals {
+            let mut item = item.clone();
+            if let Some(Value::String(id)) = item.get_mut("id") {
+                id.push_str(&format!("-{copy}"));
+            }
+            list.push(item);
+        }
+        size += per_round;
+    }
 }
 
 /// Sleeps the configured latency, then applies the fault this request consumes, if any: `Some` is the
@@ -477,15 +552,17 @@ async fn control(state: &DoubleState, req: Request<Incoming>, path: &str) -> Res
 }
 
 impl DoubleState {
-    /// Applies `{"latency_ms", "fail_next": {count, status, retry_after}, "drop_next", "hang_next"}`; every
-    /// key is optional and leaves its switch alone when absent (`"fail_next": null` clears it). Nothing
+    /// Applies `{"latency_ms", "fail_next": {count, status, retry_after}, "drop_next", "hang_next", "inflate_next":
+    /// {count, bytes}}`; every key is optional and leaves its switch alone when absent (`"fail_next": null` and
+    /// `"inflate_next": null` clear theirs). Nothing
     /// changes unless the whole body is valid.
     fn apply_faults(&self, spec: &Value) -> Result<(), ApiError> {
         let Some(map) = spec.as_object() else {
             return Err(ApiError::invalid_json_field("_schema", "Invalid input type."));
         };
-        if let Some(key) =
-            map.keys().find(|k| !["latency_ms", "fail_next", "drop_next", "hang_next"].contains(&k.as_str()))
+        if let Some(key) = map
+            .keys()
+            .find(|k| !["latency_ms", "fail_next", "drop_next", "hang_next", "inflate_next"].contains(&k.as_str()))
         {
             return Err(ApiError::invalid_json_field(key, "Unknown field."));
         }
@@ -515,7 +592,24 @@ impl DoubleState {
                 Some((count > 0).then_some(FailNext { count, status: status as u16, retry_after }))
             }
         };
+        let inflate = match map.get("inflate_next") {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(f) if !f.is_object() => {
+                return Err(ApiError::invalid_json_field("inflate_next", "Not a valid mapping type."))
+            }
+            Some(f) => {
+                let count = uint("inflate_next.count", f.get("count"))?.unwrap_or(1) as usize;
+                let bytes = uint("inflate_next.bytes", f.get("bytes"))?.ok_or_else(|| {
+                    ApiError::invalid_json_field("inflate_next.bytes", "Missing data for required field.")
+                })?;
+                Some((count > 0).then_some(InflateNext { count, bytes: (bytes as usize).min(INFLATE_CAP) }))
+            }
+        };
         let mut f = lock(&self.inner.faults);
+        if let Some(spec) = inflate {
+            f.inflate_next = spec;
+        }
         if let Some(ms) = latency {
             f.latency_ms = ms;
         }

@@ -837,3 +837,25 @@ fn dropping_the_double_stops_the_server() {
     assert!(hung.join().expect("thread").is_err());
     assert!(std::net::TcpStream::connect(addr).is_err());
 }
+
+#[test]
+fn inflate_next_makes_the_next_list_reply_large_with_distinct_ids() {
+    let d = double();
+    // Over HTTP, so that the control route's parsing is covered too.
+    let r = send(&d, "POST", "/__double/faults", None, Some(r#"{"inflate_next":{"count":1,"bytes":200000}}"#));
+    assert_eq!((r.status, r.json()["inflate_next"].clone()), (200, json!({"count": 1, "bytes": 200000})));
+    // A reply without a list is left alone and does not use the fault up.
+    let (status, page) = api(&d, "GET", &format!("/v1/pages/{SEED_PAGE_ID}"), None);
+    assert_eq!((status, page["id"].as_str()), (200, Some(SEED_PAGE_ID)));
+    let r = send(&d, "GET", "/v1/checks", Some(KEY), None);
+    assert!(r.text.len() >= 200_000, "{} bytes", r.text.len());
+    let reply = r.json();
+    let list = ids(&reply["checks"]);
+    let distinct: std::collections::BTreeSet<&str> = list.iter().copied().collect();
+    assert_eq!(distinct.len(), list.len(), "ids repeat");
+    assert!(reply["pagination"].is_object(), "the envelope stays");
+    // Used up: the next reply is the ordinary one.
+    assert!(send(&d, "GET", "/v1/checks", Some(KEY), None).text.len() < 200_000);
+    let r = send(&d, "POST", "/__double/faults", None, Some(r#"{"inflate_next":{"count":1}}"#));
+    assert_eq!(r.status, 422);
+}
