@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::support::Proc;
+use crate::support::{peak_rss_kib, Proc};
 
 // The stdio tests' helpers: the same double, call shape and server start.
 use crate::stdio::{call, start, text_of};
@@ -142,6 +142,66 @@ fn a_reply_over_the_cap_is_a_clear_error_and_is_not_retried() {
     // A small reply under the same cap is served.
     let r = p.request(&call(2, "get_check_details", json!({"check_id": "no-such-check"})));
     assert!(!text_of(&r).contains("larger than"), "{r}");
+}
+
+#[test]
+fn a_15_mb_reply_costs_memory_near_the_cap_and_is_cut_to_the_result_limit() {
+    let d = double();
+    d.inflate_next(1, 15_000_000);
+    let mut p = start(&d, &[]);
+    p.initialize("2025-06-18");
+    let r = p.request(&call(1, "list_checks", json!({"page_size": 100})));
+    assert_eq!(r["result"]["isError"], false, "{}", text_of(&r));
+    // The model gets the first records and the exact call for the rest, within the result limit.
+    let kept = r["result"]["structuredContent"]["checks"].as_array().map_or(0, Vec::len);
+    assert!(kept > 10, "{kept} records kept");
+    let note = r["result"]["content"][1]["text"].as_str().unwrap_or_default();
+    assert!(note.contains(&format!("first {kept} of the ")), "{note}");
+    assert!(r["result"].to_string().len() < 2 * 100_000, "a result of {} bytes", r["result"].to_string().len());
+    // Before, the call held the raw reply, its decoded form and two more copies: 109 MiB for these 15 MB.
+    let peak = peak_rss_kib(p.pid());
+    eprintln!("a 15 MB reply: server VmHWM {peak} KiB");
+    assert!(peak < 32 * 1024, "peak RSS {peak} KiB for one 15 MB reply");
+}
+
+#[test]
+fn a_reply_that_must_be_decoded_whole_is_refused_past_the_value_limit() {
+    let d = double();
+    // list_components pages locally, so it needs the whole list: past the limit it says so instead of decoding.
+    d.inflate_next(1, 3_000_000);
+    let mut p = start(&d, &[]);
+    p.initialize("2025-06-18");
+    let page_id = pingera_api_double::SEED_PAGE_ID;
+    let r = p.request(&call(1, "list_components", json!({"page_id": page_id})));
+    assert_eq!(r["result"]["isError"], true, "{r}");
+    assert!(text_of(&r).contains("more than 100000 JSON values"), "{}", text_of(&r));
+    let peak = peak_rss_kib(p.pid());
+    assert!(peak < 32 * 1024, "peak RSS {peak} KiB");
+    // The next, ordinary reply is served.
+    let r = p.request(&call(2, "list_components", json!({"page_id": page_id})));
+    assert_eq!(r["result"]["isError"], false, "{r}");
+}
+
+#[test]
+fn a_message_of_two_million_tiny_values_is_refused_before_it_is_decoded() {
+    let mut p = Proc::start(&[("PINGERA_API_KEY", "k")], &[]);
+    p.initialize("2025-06-18");
+    // Just under the 4 MiB message limit: decoded, these zeros took 74.5 MiB before.
+    let zeros = vec!["0"; 2_000_000].join(",");
+    let line = format!(
+        r#"{{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{{"name":"list_pages","arguments":{{"a":[{zeros}]}}}}}}"#
+    );
+    assert!(line.len() < 4 << 20);
+    p.send_line(&line);
+    let r = p.recv();
+    assert_eq!((r["id"].clone(), r["error"]["code"].clone()), (json!(42), json!(-32600)), "{r}");
+    let message = r["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("more than the limit of 100000"), "{message}");
+    let peak = peak_rss_kib(p.pid());
+    eprintln!("2 million values: server VmHWM {peak} KiB");
+    assert!(peak < 32 * 1024, "peak RSS {peak} KiB");
+    // The session goes on.
+    assert_eq!(p.request(&json!({"jsonrpc": "2.0", "id": 43, "method": "ping"}))["id"], 43);
 }
 
 /// Every form in which a secret could reach a log or a reply: each 6-character fragment as text, and as the hex a

@@ -16,14 +16,7 @@ use serde_json::{json, Value};
 
 use crate::support::double;
 use crate::support::http::{initialize, post, request, POLL};
-use crate::support::{server_bin, HttpProc, Proc, TIMEOUT};
-
-/// A field of `/proc/PID/status` in KiB (`VmRSS`, `VmHWM`).
-fn status_kib(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server runs");
-    let line = status.lines().find(|l| l.starts_with(field)).unwrap_or_else(|| panic!("no {field} in status"));
-    line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect("a number of kB")
-}
+use crate::support::{peak_rss_kib, server_bin, HttpProc, Proc, TIMEOUT};
 
 /// The number of open file descriptors of a process.
 fn open_fds(pid: u32) -> usize {
@@ -47,7 +40,7 @@ fn a_batch_past_the_entry_cap_is_one_error_and_memory_stays_small() {
     p.send(&Value::Array((0..100).map(entry).collect()));
     assert_eq!(p.recv().as_array().map(Vec::len), Some(100));
     // Before the cap, the 20,000-entry batch built a 483 MB reply; now its entries are counted, never built.
-    let peak = status_kib(p.pid(), "VmHWM");
+    let peak = peak_rss_kib(p.pid());
     eprintln!("a batch of 20,000 tools/list: VmHWM {peak} KiB");
     assert!(peak < 32 * MIB, "peak RSS {peak} KiB");
 }
@@ -129,7 +122,7 @@ fn a_stdio_client_that_never_reads_makes_the_server_stop_reading_and_memory_stay
     });
     let finished = until_done_or_stalled(|| writer.is_finished(), || sent.load(Ordering::Relaxed));
     let stalled_at = sent.load(Ordering::Relaxed);
-    let peak = status_kib(pid, "VmHWM");
+    let peak = peak_rss_kib(pid);
     eprintln!("stdio, client not reading: writer stalled at {stalled_at} of {N}; server VmHWM {peak} KiB");
     assert!(!finished, "the server read all {N} requests although nobody read its replies");
     assert!(peak < 48 * MIB, "peak RSS {peak} KiB with a client that does not read");
@@ -143,7 +136,7 @@ fn a_stdio_client_that_never_reads_makes_the_server_stop_reading_and_memory_stay
         replies += buf[..n].iter().filter(|b| **b == b'\n').count();
     }
     let stdin = writer.join().unwrap();
-    let peak = status_kib(pid, "VmHWM");
+    let peak = peak_rss_kib(pid);
     eprintln!("stdio: all {N} answered; server VmHWM {peak} KiB");
     assert!(peak < 48 * MIB, "peak RSS {peak} KiB");
     drop(stdin);
@@ -234,7 +227,7 @@ fn an_sse_client_that_never_reads_loses_its_session_not_the_servers_memory() {
             other => panic!("POST {id} answered {other} after {refused} refusals"),
         }
     }
-    let peak = status_kib(s.proc.pid(), "VmHWM");
+    let peak = peak_rss_kib(s.proc.pid());
     eprintln!("HTTP+SSE, stream never read: {accepted} POSTs accepted, then {refused} refused; VmHWM {peak} KiB");
     assert!(refused > 0, "all 2000 replies were queued for a stream nobody reads");
     s.proc.wait_stderr("an HTTP+SSE session ended: its client fell 64 messages behind");

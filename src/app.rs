@@ -24,7 +24,7 @@ use crate::resources;
 use crate::service::{not_found, Authorization, Exchange, Identity, ResultBody, Service, Work};
 use crate::session::Server;
 use crate::tools::toolsets::{self, Selection};
-use crate::tools::{self, bound, ToolCtx, ToolError, ToolSpec};
+use crate::tools::{self, bound, Outcome, ToolCtx, ToolError, ToolSpec};
 use crate::transport::http::HttpOptions;
 use crate::transport::stdio::StdioOptions;
 
@@ -42,6 +42,7 @@ pub fn client_options(config: &Config) -> ClientOptions {
         max_retries: config.max_retries,
         max_upstream: config.max_upstream,
         max_reply_bytes: config.max_reply_bytes,
+        max_json_values: config.limits.max_json_values,
     }
 }
 
@@ -167,6 +168,7 @@ impl Pingera {
     {
         let api = self.api.clone();
         let show_secret_values = self.config.show_secret_values;
+        let max_result_bytes = self.config.max_result_bytes;
         let credential = self.credential(ex.authorization.as_ref());
         Box::pin(async move {
             let permit = if calls_api { Some(api.permit().await) } else { None };
@@ -179,6 +181,7 @@ impl Pingera {
                     observer: &observer,
                     show_secret_values,
                     permit: permit.as_ref(),
+                    max_result_bytes,
                 };
                 let outcome = work(&ctx, &ex);
                 ex.step("done");
@@ -461,11 +464,11 @@ impl Observer for Events<'_> {
 fn call_result(
     spec: &ToolSpec,
     args: &Map<String, Value>,
-    outcome: Result<Value, ToolError>,
+    outcome: Result<Outcome, ToolError>,
     version: Version,
     max_bytes: usize,
 ) -> ResultBody {
-    match outcome.and_then(|value| bound::fit(spec, args, value, max_bytes)) {
+    match outcome.and_then(|outcome| bound::fit(spec, args, outcome, max_bytes)) {
         Ok(b) => crate::mcp::tool_success(&b.structured, &b.text, b.note.as_deref(), version),
         Err(e) => crate::mcp::tool_error(&e.to_string()),
     }

@@ -17,6 +17,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> bool {
     }
     let credential = config.credential.clone();
     let show_secret_values = config.show_secret_values;
+    let max_result_bytes = config.max_result_bytes;
     let service = std::sync::Arc::new(Pingera::new(std::sync::Arc::new(config)));
     let _ = writeln!(out, "  {:<20} {}", "tools offered", service.tools().len());
     for (set, names) in service.selection().by_toolset() {
@@ -32,6 +33,7 @@ pub async fn run(config: Config, out: &mut dyn Write) -> bool {
             observer: &crate::pingera::Quiet,
             show_secret_values,
             permit: Some(&permit),
+            max_result_bytes,
         };
         tool.call(&ctx, &serde_json::Map::new())
     })

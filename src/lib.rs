@@ -15,12 +15,15 @@
 //! A `tools/call` over stdio: `stdio::serve` (frames) → `stdio::dispatch` → `jsonrpc::parse` → `Session::handle` →
 //! `Session::handle_request` (era, `ClientRequest::parse`) → `Session::dispatch` → `Session::run` →
 //! `app::Pingera::call_tool` → `transport::deliver` (task hop 1: the transport's task) → blocking pool (hop 2) →
-//! `tools::ToolSpec::call` → `tools::ToolCtx::send` → `pingera::ApiClient::send` → `ureq`.
+//! `tools::ToolSpec::call` → `tools::ToolCtx::send_for_result` → `pingera::ApiClient::send` → `ureq`; the raw reply
+//! is decoded by `pingera::ApiResponse::json_within`, which never builds more of a list than a result can hold.
 //!
 //! # Codemap
 //! The core (names nothing of Pingera):
 //! - `jsonrpc`: `RequestId`, `Incoming`, `Outgoing`, `RpcError`, `parse`, `encode`.
 //! - `codec`: `LineCodec`, `Frame` (newline framing with a size limit).
+//! - `json`: `value_count`, `encoded_len`, `decode_within` (what decoding JSON may cost: messages and API replies
+//!   are counted before they are decoded; a large reply's list is cut while it is decoded).
 //! - `protocol`: `Version` (every version-dependent decision), `LogLevel`, the `_meta` keys and error codes.
 //! - `mcp`: `Method` (every method name, once), `ClientRequest` (typed params), `Era`, `stateless_era` (the
 //!   2026-07-28 `_meta` and header checks), `ResultBody`, `envelope`, the typed results.
@@ -32,8 +35,8 @@
 //! - `transport`: `deliver` (the one way a session's answer leaves), `stdio::serve`, `http::serve` (split by
 //!   concern: `conns`, `gate`, `sessions`, `sealed`, `streamable`, `stateless`, `legacy`, `reply`).
 //! - `seal`: `Sealer`, `SessionKey`, `keygen` (sealed HTTP session ids that any replica can open).
-//! - `limits`: `Limits` (requests in flight per session, batch entries and reply size, messages queued for a slow
-//!   reader) and the one error each limit answers with.
+//! - `limits`: `Limits` (requests in flight per session, batch entries and reply size, JSON values per message,
+//!   messages queued for a slow reader) and the one error each limit answers with.
 //! - `cancel` (crate-internal): `CancelFlag`, shared by a request's task and its blocking thread.
 //!
 //! The application:
@@ -67,6 +70,7 @@ pub mod codec;
 pub mod completion;
 pub mod config;
 pub mod ids;
+pub mod json;
 pub mod jsonrpc;
 pub mod limits;
 pub mod logging;

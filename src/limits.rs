@@ -1,5 +1,6 @@
 //! The limits that keep one session bounded under pressure: requests in flight, batch entries, the size of a
-//! batch reply, and the messages that may wait for a slow reader. Each is a setting (see `config`).
+//! batch reply, the JSON values in one message, and the messages that may wait for a slow reader. Each is a
+//! setting (see `config`).
 //!
 //! Invariant: a limit that is hit is answered with one JSON-RPC error that names the limit and carries it in
 //! `data`, never with a crash, a hang or unbounded memory; this module is the one place those errors are written.
@@ -7,7 +8,8 @@
 use serde::de::{Deserializer as _, IgnoredAny, SeqAccess, Visitor};
 use serde_json::json;
 
-use crate::jsonrpc::{self, ErrorCode, Outgoing, Parsed, RpcError};
+use crate::json;
+use crate::jsonrpc::{self, ErrorCode, Outgoing, Parsed, RequestId, RpcError};
 
 /// The JSON-RPC code of a request refused because its session has too many requests in flight. It lies in the
 /// range JSON-RPC leaves to servers; the request was not run, so the client may send it again later.
@@ -24,6 +26,9 @@ pub struct Limits {
     pub max_batch_reply_bytes: usize,
     /// The most messages that may wait for a reader that is slow (stdio's stdout, an SSE stream).
     pub max_queued_messages: usize,
+    /// The most JSON values (see [`json::value_count`]) in one message; a message with more is refused before it
+    /// is decoded, because decoding it would take tens of times its size.
+    pub max_json_values: usize,
 }
 
 impl Default for Limits {
@@ -33,6 +38,7 @@ impl Default for Limits {
             max_batch_entries: 100,
             max_batch_reply_bytes: 16 * 1024 * 1024,
             max_queued_messages: 64,
+            max_json_values: 100_000,
         }
     }
 }
@@ -66,17 +72,29 @@ impl Limits {
         })
     }
 
-    /// Parses a frame, refusing a batch with more than [`Limits::max_batch_entries`] entries before any entry is
-    /// built: a batch is counted first without allocating, because the parsed values of a few MiB of JSON take
-    /// tens of times its size.
+    /// Parses a frame, refusing a message of more than [`Limits::max_json_values`] values and a batch of more than
+    /// [`Limits::max_batch_entries`] entries before anything is built: both are counted first without allocating,
+    /// because the parsed values of a few MiB of JSON take tens of times its size.
     ///
     /// # Errors
-    /// The reply to a batch that is too long.
+    /// The reply to a message that holds too many values or a batch that is too long.
     pub fn parse(&self, bytes: &[u8]) -> Result<Parsed, Outgoing> {
-        match batch_entries(bytes).and_then(|n| self.batch_too_long(n)) {
-            Some(refused) => Err(refused),
-            None => Ok(jsonrpc::parse(bytes)),
+        if let Some(refused) = batch_entries(bytes).and_then(|n| self.batch_too_long(n)) {
+            return Err(refused);
         }
+        let values = json::value_count(bytes);
+        if values > self.max_json_values {
+            return Err(Outgoing::error(
+                request_id(bytes),
+                RpcError::invalid_request(format!(
+                    "invalid request: the message holds about {values} JSON values, more than the limit of {} \
+                     per message; nothing in it was run, send less at a time",
+                    self.max_json_values
+                ))
+                .with_data(json!({ "limit": self.max_json_values })),
+            ));
+        }
+        Ok(jsonrpc::parse(bytes))
     }
 
     /// The batch reply `replies`, or one error in its place when its encoding would exceed
@@ -106,6 +124,40 @@ impl Limits {
     }
 }
 
+/// The id of a frame that is one request, read without building anything else (every other member is skipped
+/// unbuilt); `None` for a batch, a notification, a malformed frame or an id that is not a string or an integer.
+fn request_id(bytes: &[u8]) -> Option<RequestId> {
+    /// An id that is a string or an integer; anything else (an array of a million numbers, say) is an error at its
+    /// first byte, so nothing is built for it.
+    struct Id(RequestId);
+    impl<'de> serde::Deserialize<'de> for Id {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
+            struct V;
+            impl Visitor<'_> for V {
+                type Value = Id;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a string or an integer")
+                }
+                fn visit_i64<E>(self, v: i64) -> Result<Id, E> {
+                    Ok(Id(RequestId::Int(v)))
+                }
+                fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Id, E> {
+                    i64::try_from(v).map(|v| Id(RequestId::Int(v))).map_err(E::custom)
+                }
+                fn visit_str<E>(self, v: &str) -> Result<Id, E> {
+                    Ok(Id(RequestId::Str(v.to_owned())))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        id: Option<Id>,
+    }
+    serde_json::from_slice::<IdOnly>(bytes).ok()?.id.map(|Id(id)| id)
+}
+
 /// The number of entries of a frame that is a JSON array, counted without building them; `None` when it is not a
 /// valid JSON array (the parser then says what it is).
 fn batch_entries(bytes: &[u8]) -> Option<usize> {
@@ -133,7 +185,7 @@ fn batch_entries(bytes: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jsonrpc::{encode, RequestId};
+    use crate::jsonrpc::encode;
 
     #[test]
     fn batch_reply_size_is_counted_exactly() {
@@ -156,5 +208,20 @@ mod tests {
         assert!(l.parse(b"[1,2,3,4]").is_err());
         assert!(matches!(l.parse(b"{\"a\":[1,2,3,4]}"), Ok(Parsed::Single(_))));
         assert!(matches!(l.parse(b"[1,2,3,4"), Ok(Parsed::Single(Err(_)))), "broken JSON is the parser's to report");
+    }
+
+    #[test]
+    fn a_message_with_too_many_values_is_refused_with_its_id() {
+        let l = Limits { max_json_values: 16, ..Limits::default() };
+        let small = br#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"arguments":{"a":[0,0]}}}"#;
+        assert!(matches!(l.parse(small), Ok(Parsed::Single(Ok(_)))));
+        let big = br#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"arguments":{"a":[0,0,0,0,0,0]}}}"#;
+        let Err(Outgoing::Response { id, body: Err(e) }) = l.parse(big) else { panic!("not refused") };
+        assert_eq!((id, e.code), (Some(RequestId::Int(7)), ErrorCode::INVALID_REQUEST));
+        assert!(e.message.contains("limit of 16"), "{}", e.message);
+        let Err(Outgoing::Response { id: None, .. }) = l.parse(&[b"[0", &b",0"[..].repeat(20)[..], b"]"].concat())
+        else {
+            panic!("a batch is refused with a null id")
+        };
     }
 }

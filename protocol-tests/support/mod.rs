@@ -306,3 +306,10 @@ fn cargo_build(args: &[&str]) -> PathBuf {
 fn dummy_child() -> Child {
     Command::new("true").stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("true runs")
 }
+
+/// A process's peak resident set (`VmHWM` of `/proc/PID/status`), in KiB.
+pub fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the process runs");
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM in /proc/PID/status");
+    line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect("a number of kB")
+}

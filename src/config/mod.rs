@@ -294,6 +294,13 @@ impl Config {
                 100_000,
                 "an integer from 1 to 100000",
             )? as usize,
+            max_json_values: parse_int(
+                get("max_json_values"),
+                defaults.max_json_values as u64,
+                1000,
+                100_000_000,
+                "an integer from 1000 to 100000000",
+            )? as usize,
         };
         let http_allowed_origins = match get("http_origins") {
             None => Vec::new(),
@@ -430,6 +437,7 @@ impl Config {
             ("max_batch_entries", self.limits.max_batch_entries.to_string()),
             ("max_batch_reply_bytes", self.limits.max_batch_reply_bytes.to_string()),
             ("max_queued_messages", self.limits.max_queued_messages.to_string()),
+            ("max_json_values", self.limits.max_json_values.to_string()),
             (
                 "http_allowed_origins",
                 if self.http_allowed_origins.is_empty() {

@@ -58,6 +58,13 @@ pub enum ApiError {
         /// The cap, in bytes.
         limit: u64,
     },
+    /// The reply holds more JSON values than are decoded at once (`PINGERA_MAX_JSON_VALUES`): decoded, it would take
+    /// tens of times its size.
+    #[error("the Pingera API's reply holds more than {limit} JSON values, more than this server decodes at once (PINGERA_MAX_JSON_VALUES); ask for less, e.g. a smaller page_size or fewer ids")]
+    TooManyValues {
+        /// The limit.
+        limit: usize,
+    },
     /// The MCP request was cancelled while the call waited to retry.
     #[error("the request was cancelled")]
     Cancelled,

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::json;
+
 // The error type and its texts live in their own module so that this one reads as the request path; the re-export
 // keeps `pingera::ApiError` where callers found it before.
 // The credential is the client's: the configuration and the tools use it from here.
@@ -67,13 +69,57 @@ pub struct ApiRequest {
     pub body: Option<Value>,
 }
 
-/// A successful API reply.
+/// A successful API reply, as received: it is decoded by whoever knows how much of it they need
+/// ([`ApiResponse::json`], [`ApiResponse::json_within`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApiResponse {
     /// The HTTP status (2xx).
     pub status: u16,
-    /// The JSON body; `Null` for an empty body (204).
-    pub body: Value,
+    bytes: Vec<u8>,
+    /// The most JSON values a body decoded whole may hold (`PINGERA_MAX_JSON_VALUES`).
+    max_values: usize,
+}
+
+impl ApiResponse {
+    /// The body decoded whole; `Null` for an empty body (204).
+    ///
+    /// # Errors
+    /// The body is not JSON, or holds more values than the client decodes at once (it is counted first).
+    pub fn json(&self) -> Result<Value, ApiError> {
+        if self.is_blank() {
+            return Ok(Value::Null);
+        }
+        if json::value_count(&self.bytes) > self.max_values {
+            return Err(ApiError::TooManyValues { limit: self.max_values });
+        }
+        serde_json::from_slice(&self.bytes).map_err(|_| self.not_json())
+    }
+
+    /// The body decoded for a result of at most `budget` bytes: a body no larger is decoded whole (as
+    /// [`ApiResponse::json`]); a larger one keeps of each top-level list only the first items whose encodings fit in
+    /// `budget`, never building the rest ([`json::decode_within`]), and says which lists it cut. Memory stays near
+    /// the size of the raw reply, however many values it holds.
+    ///
+    /// # Errors
+    /// The body is not JSON, or is small and holds more values than the client decodes at once.
+    pub fn json_within(&self, budget: usize) -> Result<(Value, Vec<json::Cut>), ApiError> {
+        if self.bytes.len() <= budget {
+            return self.json().map(|v| (v, Vec::new()));
+        }
+        json::decode_within(&self.bytes, budget).map_err(|_| self.not_json())
+    }
+
+    fn is_blank(&self) -> bool {
+        self.bytes.iter().all(u8::is_ascii_whitespace)
+    }
+
+    fn not_json(&self) -> ApiError {
+        ApiError::InvalidResponse(format!(
+            "status {} with a body that is not JSON: {}",
+            self.status,
+            excerpt(&String::from_utf8_lossy(&self.bytes))
+        ))
+    }
 }
 
 /// What a call reports while it runs, so that the session can log it and send progress.
@@ -138,6 +184,7 @@ pub struct ApiClient {
     timeout: Duration,
     max_retries: u32,
     max_reply: u64,
+    max_values: usize,
     gate: Gate,
 }
 
@@ -155,6 +202,8 @@ pub struct ClientOptions {
     pub max_upstream: usize,
     /// The largest reply body read, in bytes.
     pub max_reply_bytes: u64,
+    /// The most JSON values in a reply decoded whole.
+    pub max_json_values: usize,
 }
 
 impl ApiClient {
@@ -187,6 +236,7 @@ impl ApiClient {
             timeout: config.timeout,
             max_retries: config.max_retries,
             max_reply: config.max_reply_bytes,
+            max_values: config.max_json_values,
             gate: Gate::new(config.max_upstream),
         }
     }
@@ -282,7 +332,7 @@ impl ApiClient {
         match outcome {
             Ok(reply) => {
                 observer.event(ApiEvent::Answered { status: reply.status, elapsed: started.elapsed() });
-                reply.into_result()
+                reply.into_result(self.max_values)
             }
             Err(Failure { too_large: true, .. }) => Err(ApiError::TooLarge { limit: self.max_reply }),
             Err(Failure { timeout: true, .. }) => {
@@ -353,19 +403,17 @@ struct Reply {
 }
 
 impl Reply {
-    fn into_result(self) -> Result<ApiResponse, ApiError> {
-        let blank = self.bytes.iter().all(u8::is_ascii_whitespace);
-        let parsed: Option<Value> = if blank { Some(Value::Null) } else { serde_json::from_slice(&self.bytes).ok() };
+    fn into_result(self, max_values: usize) -> Result<ApiResponse, ApiError> {
         if (200..300).contains(&self.status) {
-            let body = parsed.ok_or_else(|| {
-                ApiError::InvalidResponse(format!(
-                    "status {} with a body that is not JSON: {}",
-                    self.status,
-                    excerpt(&String::from_utf8_lossy(&self.bytes))
-                ))
-            })?;
-            return Ok(ApiResponse { status: self.status, body });
+            return Ok(ApiResponse { status: self.status, bytes: self.bytes, max_values });
         }
+        let blank = self.bytes.iter().all(u8::is_ascii_whitespace);
+        // An error body is decoded only when it is small enough to decode whole; otherwise it is shown as text.
+        let parsed: Option<Value> = if blank || json::value_count(&self.bytes) > max_values {
+            None
+        } else {
+            serde_json::from_slice(&self.bytes).ok()
+        };
         // Error bodies are small; only they are looked at as text.
         let text = String::from_utf8_lossy(&self.bytes);
         // The API's error body is flask-smorest's {"code","status","message","errors"}; anything else is shown as
@@ -493,7 +541,7 @@ mod tests {
             kept_alive: true,
             bytes: br#"{"code":422,"status":"Unprocessable Entity","message":"Validation error","errors":{"json":{"name":["Missing data"]}}}"#.to_vec(),
         };
-        let e = r.into_result().unwrap_err();
+        let e = r.into_result(1000).unwrap_err();
         assert_eq!(
             e.to_string(),
             r#"Pingera API error 422 Unprocessable Entity: Validation error; field errors: {"json":{"name":["Missing data"]}}"#
@@ -504,11 +552,18 @@ mod tests {
             kept_alive: true,
             bytes: br#"{"code":401,"message":"Invalid credentials"}"#.to_vec(),
         };
-        assert!(matches!(r.into_result(), Err(ApiError::Auth { status: 401, .. })));
+        assert!(matches!(r.into_result(1000), Err(ApiError::Auth { status: 401, .. })));
         let r = Reply { status: 200, retry_after: None, kept_alive: true, bytes: b"<html>".to_vec() };
-        assert!(matches!(r.into_result(), Err(ApiError::InvalidResponse(_))));
+        assert!(matches!(r.into_result(1000).unwrap().json(), Err(ApiError::InvalidResponse(_))));
         let r = Reply { status: 204, retry_after: None, kept_alive: true, bytes: Vec::new() };
-        assert_eq!(r.into_result().unwrap().body, Value::Null);
+        assert_eq!(r.into_result(1000).unwrap().json().unwrap(), Value::Null);
+        let many = format!("[{}]", vec!["0"; 2000].join(","));
+        let r = Reply { status: 200, retry_after: None, kept_alive: true, bytes: many.into_bytes() };
+        let response = r.into_result(1000).unwrap();
+        assert!(matches!(response.json(), Err(ApiError::TooManyValues { limit: 1000 })));
+        // Decoded for a small result, the same reply is cut instead, and says by how much.
+        let (v, cuts) = response.json_within(100).unwrap();
+        assert_eq!((v.as_array().map(Vec::len), cuts[0].items), (Some(50), 2000));
     }
 
     #[test]

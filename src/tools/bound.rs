@@ -9,7 +9,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{present, ToolError, ToolSpec};
+use super::{present, Outcome, ToolError, ToolSpec};
+use crate::json::{self, encoded_len};
 
 /// A tool result ready to encode.
 #[derive(Debug)]
@@ -70,28 +71,47 @@ fn compact_in(v: &Value, parent_id: Option<&Value>) -> Value {
 }
 
 /// Makes a successful result fit `max_bytes`: as it is when it fits; otherwise its list cut to the items that fit,
-/// with a note on how to get the rest; an error when even that cannot fit.
-pub fn fit(spec: &ToolSpec, args: &Map<String, Value>, value: Value, max_bytes: usize) -> Result<Bounded, ToolError> {
-    let text = to_text(&compact(&value));
-    let structured_len = to_text(&value).len();
-    if text.len() + structured_len <= max_bytes {
-        return Ok(Bounded { structured: value, text, note: None });
-    }
-    let too_big = |size: usize| {
+/// with a note on how to get the rest; an error when even that cannot fit. A list already cut while the reply was
+/// decoded ([`Outcome::cuts`]) counts the items the API returned, so the note says the truth about them.
+///
+/// Sizes are measured without building the texts ([`encoded_len`]), and the compact text is built only for what is
+/// sent, so a large reply is never copied whole.
+pub fn fit(
+    spec: &ToolSpec,
+    args: &Map<String, Value>,
+    outcome: Outcome,
+    max_bytes: usize,
+) -> Result<Bounded, ToolError> {
+    let Outcome { value, cuts } = outcome;
+    let too_big = || {
         ToolError::Failed(format!(
-            "the reply of {} is {size} bytes, more than the {max_bytes} a result may hold (PINGERA_MAX_RESULT_BYTES); \
+            "the reply of {} is larger than the {max_bytes} bytes a result may hold (PINGERA_MAX_RESULT_BYTES); \
              ask for less: a smaller page_size, a narrower time window or a filter",
             spec.name
         ))
     };
-    let total = text.len() + structured_len;
-    let Some(split) = Split::of(value) else { return Err(too_big(total)) };
+    if cuts.is_empty() {
+        let structured_len = encoded_len(&value);
+        if structured_len < max_bytes {
+            let text = to_text(&compact(&value));
+            if text.len() + structured_len <= max_bytes {
+                return Ok(Bounded { structured: value, text, note: None });
+            }
+        }
+    }
+    let Some(split) = Split::of(value) else { return Err(too_big()) };
+    // A list cut while decoding that is not the one being cut here lies in the envelope, which then cannot fit.
+    let held = match cuts.as_slice() {
+        [] => split.items.len(),
+        [cut] if cut.field.as_ref() == split.envelope.as_ref().map(|(_, key)| key) => cut.items,
+        _ => return Err(too_big()),
+    };
     // Each item costs its compact text, its structured text and two separators; the envelope (pagination and the
     // like, twice) and the note come on top.
     let mut used = 2 * split.envelope_len() + 512;
     let mut fits = 0;
     for item in &split.items {
-        let cost = to_text(&compact(item)).len() + to_text(item).len() + 2;
+        let cost = encoded_len(&compact(item)) + encoded_len(item) + 2;
         if used + cost > max_bytes {
             break;
         }
@@ -99,16 +119,15 @@ pub fn fit(spec: &ToolSpec, args: &Map<String, Value>, value: Value, max_bytes: 
         fits += 1;
     }
     if fits == 0 {
-        return Err(too_big(total));
+        return Err(too_big());
     }
-    let held = split.items.len();
     let structured = split.join(fits);
     let note = Some(next_page_note(spec, args, fits, held, max_bytes));
     Ok(Bounded { text: to_text(&compact(&structured)), structured, note })
 }
 
-/// A reply split into its list and the rest: a bare array (`envelope: None`), or the first array field `key` of an
-/// object (`envelope`: the object without it).
+/// A reply split into its list and the rest: a bare array (`envelope: None`), or the list field `key` of an object
+/// ([`json::list_field`]; `envelope`: the object without it).
 struct Split {
     items: Vec<Value>,
     envelope: Option<(Map<String, Value>, String)>,
@@ -119,7 +138,7 @@ impl Split {
         match value {
             Value::Array(items) => Some(Split { items, envelope: None }),
             Value::Object(mut map) => {
-                let key = map.iter().find(|(_, v)| v.is_array()).map(|(k, _)| k.clone())?;
+                let key = json::list_field(&map)?.clone();
                 let Some(Value::Array(items)) = map.remove(&key) else { return None };
                 Some(Split { items, envelope: Some((map, key)) })
             }
@@ -129,7 +148,9 @@ impl Split {
 
     /// The encoded size of everything but the list.
     fn envelope_len(&self) -> usize {
-        self.envelope.as_ref().map_or(0, |(map, key)| to_text(&Value::Object(map.clone())).len() + key.len() + 4)
+        self.envelope.as_ref().map_or(0, |(map, key)| {
+            map.iter().map(|(k, v)| k.len() + 4 + encoded_len(v)).sum::<usize>() + key.len() + 6
+        })
     }
 
     /// The reply again, with only the first `n` items.
@@ -186,7 +207,12 @@ pub fn note_block(note: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::Cut;
     use crate::tools::find;
+
+    fn whole(value: Value) -> Outcome {
+        Outcome { value, cuts: Vec::new() }
+    }
 
     #[test]
     fn compact_drops_nulls_empty_objects_and_nested_copies() {
@@ -230,7 +256,7 @@ mod tests {
         let checks: Vec<Value> = (0..100).map(|i| json!({"id": format!("c{i}"), "name": "x".repeat(900)})).collect();
         let reply = json!({"checks": checks, "pagination": {"page": 1, "page_size": 100, "total_items": 250}});
         let args = json!({"page_size": 100}).as_object().cloned().unwrap();
-        let b = fit(t, &args, reply, 100_000).unwrap();
+        let b = fit(t, &args, whole(reply), 100_000).unwrap();
         let kept = b.structured["checks"].as_array().unwrap().len();
         assert!(kept > 10 && kept < 100, "{kept}");
         assert!(b.text.len() + b.structured.to_string().len() <= 100_000);
@@ -244,14 +270,28 @@ mod tests {
     #[test]
     fn a_small_reply_is_untouched_and_a_huge_record_is_an_error_that_says_what_to_do() {
         let t = find("get_check_details").unwrap();
-        let b = fit(t, &Map::new(), json!({"id": "c", "x": null}), 1000).unwrap();
+        let b = fit(t, &Map::new(), whole(json!({"id": "c", "x": null})), 1000).unwrap();
         assert_eq!((b.text.as_str(), b.note), (r#"{"id":"c"}"#, None));
-        let e = fit(t, &Map::new(), json!({"id": "c", "script": "y".repeat(5000)}), 1000).unwrap_err();
+        let e = fit(t, &Map::new(), whole(json!({"id": "c", "script": "y".repeat(5000)})), 1000).unwrap_err();
         assert!(e.to_string().contains("ask for less"), "{e}");
         let t = find("list_alert_rules").unwrap();
         let rules: Vec<Value> = (0..50).map(|i| json!({"id": i.to_string(), "name": "r".repeat(100)})).collect();
-        let b = fit(t, &Map::new(), Value::Array(rules), 3000).unwrap();
+        let b = fit(t, &Map::new(), whole(Value::Array(rules)), 3000).unwrap();
         assert!(b.note.unwrap().contains("Narrow the request"));
         assert!(b.structured.as_array().unwrap().len() < 50);
+    }
+
+    #[test]
+    fn a_list_cut_while_decoding_counts_what_the_api_returned() {
+        let t = find("list_checks").unwrap();
+        let checks: Vec<Value> = (0..30).map(|i| json!({"id": format!("c{i}")})).collect();
+        let reply = json!({"checks": checks, "pagination": {"page": 1}});
+        let cut = Outcome { value: reply.clone(), cuts: vec![Cut { field: Some("checks".into()), items: 5000 }] };
+        let b = fit(t, &Map::new(), cut, 100_000).unwrap();
+        assert_eq!(b.structured["checks"].as_array().map(Vec::len), Some(30), "everything decoded fits");
+        assert!(b.note.unwrap().contains("first 30 of the 5000 items"));
+        // A cut list that is not the result's list is part of what cannot be cut: the result cannot fit.
+        let other = Outcome { value: reply, cuts: vec![Cut { field: Some("pagination".into()), items: 9 }] };
+        assert!(fit(t, &Map::new(), other, 100_000).is_err());
     }
 }

@@ -22,7 +22,8 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
-use crate::pingera::{ApiClient, ApiError, ApiRequest, Credential, Method, Observer, Permit};
+use crate::json::Cut;
+use crate::pingera::{ApiClient, ApiError, ApiRequest, ApiResponse, Credential, Method, Observer, Permit};
 
 pub use mode::Mode;
 pub use param::{is_iso_date, Param, Ty};
@@ -130,18 +131,41 @@ pub struct ToolCtx<'a> {
     /// The upstream permit, taken before the call got its thread; `None` for a tool that makes no API call
     /// ([`Effect::Local`]), which therefore never waits behind API calls.
     pub permit: Option<&'a Permit>,
+    /// The most bytes a result may hold (`PINGERA_MAX_RESULT_BYTES`): a reply much larger has its list cut while it
+    /// is decoded ([`ApiResponse::json_within`]).
+    pub max_result_bytes: usize,
+}
+
+/// A successful call before it is bounded ([`bound::fit`]): the reply, and the lists that were already cut while it
+/// was decoded, with how many items each held.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The reply (redacted, and checked against the output schema).
+    pub value: Value,
+    /// The lists cut while decoding.
+    pub cuts: Vec<Cut>,
 }
 
 impl ToolCtx<'_> {
-    /// Sends one API request with this call's credential.
+    /// Sends one API request with this call's credential; the reply decoded whole.
     pub fn send(&self, method: Method, path: String, body: Option<Value>) -> Result<Value, ApiError> {
+        self.exchange(method, path, body)?.json()
+    }
+
+    /// Sends one API request with this call's credential; the reply decoded for a result of this call.
+    fn send_for_result(&self, method: Method, path: String, body: Option<Value>) -> Result<Outcome, ApiError> {
+        let (value, cuts) = self.exchange(method, path, body)?.json_within(self.max_result_bytes)?;
+        Ok(Outcome { value, cuts })
+    }
+
+    fn exchange(&self, method: Method, path: String, body: Option<Value>) -> Result<ApiResponse, ApiError> {
         let req = ApiRequest { method, path, body };
         // A tool declared local that reaches for the API is a bug in the table, reported rather than let through
         // past the upstream limit.
         let permit = self.permit.ok_or_else(|| {
             ApiError::InvalidResponse("internal error: a tool declared local tried to call the API".to_owned())
         })?;
-        Ok(self.api.send(permit, &req, self.credential, self.observer)?.body)
+        self.api.send(permit, &req, self.credential, self.observer)
     }
 }
 
@@ -244,13 +268,13 @@ impl ToolSpec {
     }
 
     /// Validates the arguments, carries out the tool, redacts secret values and checks the promised shape.
-    pub fn call(&self, ctx: &ToolCtx<'_>, args: &Map<String, Value>) -> Result<Value, ToolError> {
+    pub fn call(&self, ctx: &ToolCtx<'_>, args: &Map<String, Value>) -> Result<Outcome, ToolError> {
         self.validate(args)?;
         let outcome = match &self.action {
-            Action::Custom(run) => run(ctx, args),
+            Action::Custom(run) => run(ctx, args).map(|value| Outcome { value, cuts: Vec::new() }),
             Action::Api { method, path, query, body } => self.body(*method, path, body, args).and_then(|body| {
-                let reply = ctx.send(*method, request_path(path, query, args), body)?;
-                Ok(confirm_empty_reply(*method, path, args, reply))
+                let reply = ctx.send_for_result(*method, request_path(path, query, args), body)?;
+                Ok(Outcome { value: confirm_empty_reply(*method, path, args, reply.value), cuts: reply.cuts })
             }),
         };
         // Secret arguments the API might quote back (in a message or an error text) are scrubbed as well as the
@@ -262,8 +286,8 @@ impl ToolSpec {
             .filter_map(|p| present(args, p.name).and_then(Value::as_str))
             .filter(|s| s.chars().count() >= MIN_SCRUBBED)
             .collect();
-        let mut value = match outcome {
-            Ok(value) => value,
+        let Outcome { mut value, cuts } = match outcome {
+            Ok(outcome) => outcome,
             Err(e) if !ctx.show_secret_values && secrets.iter().any(|s| e.to_string().contains(s)) => {
                 return Err(ToolError::Failed(scrub(&e.to_string(), &secrets)));
             }
@@ -291,7 +315,7 @@ impl ToolSpec {
                 )));
             }
         }
-        Ok(value)
+        Ok(Outcome { value, cuts })
     }
 
     /// The JSON body of an [`Action::Api`] request.
