@@ -1,20 +1,55 @@
-//! `jsonrpc::parse` on arbitrary bytes: it never panics, and whatever it answers can be encoded.
+//! The message parser and the JSON budget rules on arbitrary bytes: `Limits::parse` (the value and batch caps, then
+//! `jsonrpc::parse`) never panics and whatever it answers can be encoded; `json::value_count` is never below the
+//! values that decoding builds; `json::decode_within` accepts exactly the texts `serde_json` accepts, and with a
+//! budget that holds everything it decodes the same value.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use pingera_mcp_server::json;
 use pingera_mcp_server::jsonrpc::{self, Outgoing, Parsed};
+use pingera_mcp_server::limits::Limits;
+use serde_json::Value;
+
+/// The number of values decoding builds: every node and every key.
+fn built(v: &Value) -> usize {
+    1 + match v {
+        Value::Array(items) => items.iter().map(built).sum(),
+        Value::Object(map) => map.values().map(|x| 1 + built(x)).sum(),
+        _ => 0,
+    }
+}
 
 fuzz_target!(|data: &[u8]| {
-    let answers = match jsonrpc::parse(data) {
-        Parsed::Single(r) => vec![r],
-        Parsed::Batch(items) => items,
+    // A small value limit, so that both sides of it are reached by short inputs.
+    let limits = Limits { max_json_values: 64, max_batch_entries: 8, ..Limits::default() };
+    let answers = match limits.parse(data) {
+        Err(refused) => {
+            let bytes = jsonrpc::encode(&refused);
+            serde_json::from_slice::<Value>(&bytes).expect("a refusal is JSON");
+            Vec::new()
+        }
+        Ok(Parsed::Single(r)) => vec![r],
+        Ok(Parsed::Batch(items)) => items,
     };
     for answer in answers {
         if let Err((id, e)) = answer {
             // The error reply to a bad message must itself be valid JSON.
             let bytes = jsonrpc::encode(&Outgoing::error(id, e));
-            serde_json::from_slice::<serde_json::Value>(&bytes).expect("an error reply is JSON");
+            serde_json::from_slice::<Value>(&bytes).expect("an error reply is JSON");
         }
+    }
+
+    let whole = serde_json::from_slice::<Value>(data);
+    if let Ok(v) = &whole {
+        assert!(json::value_count(data) >= built(v), "the count is below what decoding built");
+    }
+    let budget = data.first().map_or(0, |b| usize::from(*b) * 4);
+    let within = json::decode_within(data, budget);
+    assert_eq!(within.is_ok(), whole.is_ok(), "decode_within and serde_json disagree on validity");
+    if let Ok(v) = whole {
+        let (all, cuts) = json::decode_within(data, usize::MAX / 2).expect("valid JSON decodes");
+        assert_eq!(all, v);
+        assert!(cuts.is_empty());
     }
 });
