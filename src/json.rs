@@ -75,14 +75,23 @@ pub struct Cut {
     pub items: usize,
 }
 
+/// The room a list may take once decoded: the bytes of its items' encodings, and the values they hold.
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    /// The most bytes of the kept items' encodings.
+    pub bytes: usize,
+    /// The most values (as [`value_count`] counts them) in the kept items.
+    pub values: usize,
+}
+
 /// Decodes a JSON text whose top-level arrays (the document itself, or each array field of a top-level object)
-/// keep only their first items whose encodings add up to at most `budget` bytes; the rest are skipped as they are
-/// read, never built, and each cut list is reported with the number of items the text held. Everything else is
-/// decoded whole.
+/// keep only their first items that fit in `budget`; the rest are skipped as they are read, never built, and each
+/// cut list is reported with the number of items the text held. Everything else is decoded whole (bounded by the
+/// size of the text).
 ///
 /// # Errors
 /// The text is not one JSON value.
-pub fn decode_within(bytes: &[u8], budget: usize) -> serde_json::Result<(Value, Vec<Cut>)> {
+pub fn decode_within(bytes: &[u8], budget: Budget) -> serde_json::Result<(Value, Vec<Cut>)> {
     let mut cuts = Vec::new();
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = Within { budget, top: true, field: None, cuts: &mut cuts }.deserialize(&mut de)?;
@@ -90,9 +99,19 @@ pub fn decode_within(bytes: &[u8], budget: usize) -> serde_json::Result<(Value, 
     Ok((value, cuts))
 }
 
+/// The number of values in a decoded value, counted as [`value_count`] counts them in a text: every node and
+/// every key.
+pub fn values_in(v: &Value) -> usize {
+    1 + match v {
+        Value::Array(items) => items.iter().map(values_in).sum(),
+        Value::Object(map) => map.values().map(|x| 1 + values_in(x)).sum(),
+        _ => 0,
+    }
+}
+
 /// Decodes one value; an array is cut to `budget`, and at the top level so is each array field of an object.
 struct Within<'c> {
-    budget: usize,
+    budget: Budget,
     top: bool,
     field: Option<String>,
     cuts: &'c mut Vec<Cut>,
@@ -135,7 +154,8 @@ impl<'de> Visitor<'de> for Within<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let (mut items, mut used, mut total, mut full) = (Vec::new(), 0usize, 0usize, false);
+        let (mut items, mut total, mut full) = (Vec::new(), 0usize, false);
+        let (mut bytes, mut values) = (0usize, 0usize);
         loop {
             if full {
                 // Past the budget, items are only counted: IgnoredAny builds nothing.
@@ -147,9 +167,9 @@ impl<'de> Visitor<'de> for Within<'_> {
             }
             let Some(item) = seq.next_element::<Value>()? else { break };
             total += 1;
-            let cost = encoded_len(&item) + 1;
-            if used + cost <= self.budget {
-                used += cost;
+            let (b, v) = (encoded_len(&item) + 1, values_in(&item));
+            if bytes + b <= self.budget.bytes && values + v <= self.budget.values {
+                (bytes, values) = (bytes + b, values + v);
                 items.push(item);
             } else {
                 full = true;
@@ -181,13 +201,10 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::json;
 
-    /// The number of values decoding builds: every node and every key.
-    fn built(v: &Value) -> usize {
-        1 + match v {
-            Value::Array(items) => items.iter().map(built).sum(),
-            Value::Object(map) => map.values().map(|x| 1 + built(x)).sum(),
-            _ => 0,
-        }
+    const ALL: Budget = Budget { bytes: usize::MAX / 2, values: usize::MAX / 2 };
+
+    fn bytes(n: usize) -> Budget {
+        Budget { bytes: n, values: usize::MAX / 2 }
     }
 
     fn any_json() -> impl Strategy<Value = Value> {
@@ -210,7 +227,7 @@ mod tests {
         #[test]
         fn the_count_is_never_below_what_decoding_builds(v in any_json(), pretty in any::<bool>()) {
             let text = if pretty { serde_json::to_vec_pretty(&v) } else { serde_json::to_vec(&v) }.unwrap();
-            let n = built(&v);
+            let n = values_in(&v);
             prop_assert!(value_count(&text) >= n, "{} < {n} for {}", value_count(&text), String::from_utf8_lossy(&text));
         }
 
@@ -222,7 +239,7 @@ mod tests {
         #[test]
         fn a_generous_budget_decodes_everything(v in any_json()) {
             let text = serde_json::to_vec(&v).unwrap();
-            let (decoded, cuts) = decode_within(&text, usize::MAX / 2).unwrap();
+            let (decoded, cuts) = decode_within(&text, ALL).unwrap();
             prop_assert_eq!(decoded, v);
             prop_assert!(cuts.is_empty());
         }
@@ -240,18 +257,22 @@ mod tests {
         let items: Vec<Value> = (0..100).map(|i| json!({"id": i, "name": "x".repeat(10)})).collect();
         let one = encoded_len(&items[0]) + 1;
         let doc = json!({"checks": items, "pagination": {"total": 100}, "tags": ["a"]});
-        let (v, cuts) = decode_within(doc.to_string().as_bytes(), 10 * one).unwrap();
+        let (v, cuts) = decode_within(doc.to_string().as_bytes(), bytes(10 * one)).unwrap();
         assert_eq!(v["checks"].as_array().unwrap().len(), 10);
         assert_eq!(v["checks"][9]["id"], 9, "the first items, in order");
         assert_eq!((v["pagination"].clone(), v["tags"].clone()), (json!({"total": 100}), json!(["a"])));
         assert_eq!(cuts, vec![Cut { field: Some("checks".into()), items: 100 }]);
-        let (v, cuts) = decode_within(json!([1, 2, 3, 4]).to_string().as_bytes(), 4).unwrap();
+        let (v, cuts) = decode_within(json!([1, 2, 3, 4]).to_string().as_bytes(), bytes(4)).unwrap();
         assert_eq!((v, cuts), (json!([1, 2]), vec![Cut { field: None, items: 4 }]));
         // Nested lists are whole; only top-level lists are cut.
-        let (v, cuts) = decode_within(br#"{"a":{"b":[1,2,3,4,5,6]}}"#, 2).unwrap();
+        let (v, cuts) = decode_within(br#"{"a":{"b":[1,2,3,4,5,6]}}"#, bytes(2)).unwrap();
         assert_eq!((v, cuts), (json!({"a": {"b": [1, 2, 3, 4, 5, 6]}}), vec![]));
-        assert!(decode_within(b"[1,2", 100).is_err());
-        assert!(decode_within(b"[1] x", 100).is_err());
+        assert!(decode_within(b"[1,2", ALL).is_err());
+        assert!(decode_within(b"[1] x", ALL).is_err());
+        // The values of the kept items are bounded too: each of these holds 5.
+        let many = json!([{"a": 1, "b": 2}, {"a": 1, "b": 2}, {"a": 1, "b": 2}]).to_string();
+        let (v, cuts) = decode_within(many.as_bytes(), Budget { bytes: 1000, values: 12 }).unwrap();
+        assert_eq!((v.as_array().map(Vec::len), cuts[0].items), (Some(2), 3));
     }
 
     #[test]

@@ -11,15 +11,6 @@ use pingera_mcp_server::jsonrpc::{self, Outgoing, Parsed};
 use pingera_mcp_server::limits::Limits;
 use serde_json::Value;
 
-/// The number of values decoding builds: every node and every key.
-fn built(v: &Value) -> usize {
-    1 + match v {
-        Value::Array(items) => items.iter().map(built).sum(),
-        Value::Object(map) => map.values().map(|x| 1 + built(x)).sum(),
-        _ => 0,
-    }
-}
-
 fuzz_target!(|data: &[u8]| {
     // A small value limit, so that both sides of it are reached by short inputs.
     let limits = Limits { max_json_values: 64, max_batch_entries: 8, ..Limits::default() };
@@ -42,13 +33,13 @@ fuzz_target!(|data: &[u8]| {
 
     let whole = serde_json::from_slice::<Value>(data);
     if let Ok(v) = &whole {
-        assert!(json::value_count(data) >= built(v), "the count is below what decoding built");
+        assert!(json::value_count(data) >= json::values_in(v), "the count is below what decoding built");
     }
-    let budget = data.first().map_or(0, |b| usize::from(*b) * 4);
-    let within = json::decode_within(data, budget);
+    let first = data.first().map_or(0, |b| usize::from(*b));
+    let within = json::decode_within(data, json::Budget { bytes: first * 4, values: first });
     assert_eq!(within.is_ok(), whole.is_ok(), "decode_within and serde_json disagree on validity");
     if let Ok(v) = whole {
-        let (all, cuts) = json::decode_within(data, usize::MAX / 2).expect("valid JSON decodes");
+        let (all, cuts) = json::decode_within(data, json::Budget { bytes: usize::MAX / 2, values: usize::MAX / 2 }).expect("valid JSON decodes");
         assert_eq!(all, v);
         assert!(cuts.is_empty());
     }

@@ -95,18 +95,20 @@ impl ApiResponse {
         serde_json::from_slice(&self.bytes).map_err(|_| self.not_json())
     }
 
-    /// The body decoded for a result of at most `budget` bytes: a body no larger is decoded whole (as
-    /// [`ApiResponse::json`]); a larger one keeps of each top-level list only the first items whose encodings fit in
-    /// `budget`, never building the rest ([`json::decode_within`]), and says which lists it cut. Memory stays near
-    /// the size of the raw reply, however many values it holds.
+    /// The body decoded for a result of at most `budget` bytes: a body no larger, holding no more values than the
+    /// client decodes at once, is decoded whole (as [`ApiResponse::json`]); any other keeps of each top-level list
+    /// only the first items whose encodings fit in `budget` and whose values fit in that limit, never building the
+    /// rest ([`json::decode_within`]), and says which lists it cut. Memory stays near the size of the raw reply,
+    /// however many values it holds.
     ///
     /// # Errors
-    /// The body is not JSON, or is small and holds more values than the client decodes at once.
+    /// The body is not JSON.
     pub fn json_within(&self, budget: usize) -> Result<(Value, Vec<json::Cut>), ApiError> {
-        if self.bytes.len() <= budget {
+        if self.bytes.len() <= budget && json::value_count(&self.bytes) <= self.max_values {
             return self.json().map(|v| (v, Vec::new()));
         }
-        json::decode_within(&self.bytes, budget).map_err(|_| self.not_json())
+        json::decode_within(&self.bytes, json::Budget { bytes: budget, values: self.max_values })
+            .map_err(|_| self.not_json())
     }
 
     fn is_blank(&self) -> bool {
