@@ -1,0 +1,309 @@
+//! `bench soak [SECONDS]` (`scripts/soak`): each attack of issue 11's table against the release binary while a
+//! well-behaved client keeps calling tools; prints one table row per attack. Every loop is bounded in count and
+//! in time, and every blocking read is under a socket timeout or a [`Watchdog`].
+
+use super::*;
+
+/// One line of the soak table.
+struct SoakRow {
+    attack: &'static str,
+    peak_rss_mib: f64,
+    max_fds: u64,
+    p50_ms: f64,
+    p99_ms: f64,
+    calls: usize,
+    failed: usize,
+    note: String,
+}
+
+/// Samples a process's resident set and open descriptors every 50 ms until stopped; the maxima.
+fn sample_process(pid: u32, stop: &AtomicBool) -> (f64, u64) {
+    let (mut rss_kib, mut fds) = (0u64, 0u64);
+    // Bounded by the stop flag, which the attack sets after its seconds; the count is a backstop.
+    for _ in 0..100_000 {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            let kib = |key: &str| {
+                status.lines().find(|l| l.starts_with(key)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            };
+            rss_kib = rss_kib.max(kib("VmHWM:").or(kib("VmRSS:")).unwrap_or(0));
+        }
+        if let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) {
+            fds = fds.max(dir.count() as u64);
+        }
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    (rss_kib as f64 / 1024.0, fds)
+}
+
+/// The well-behaved client: a session of its own that calls `tool` back to back (a new session every 20 calls, so
+/// that a lockout of new sessions shows), each call bounded by 5 s. Latencies in ms and the count of failed calls.
+fn polite_client(port: u16, tool: &str, stop: &AtomicBool) -> (Vec<f64>, usize) {
+    let body = |id: u64| {
+        let args = if tool == "list_pages" { "{}" } else { r#"{"url":"https://example.com","description":"up"}"# };
+        format!(
+            r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"{tool}","arguments":{args}}}}}"#
+        )
+    };
+    let (mut lat, mut failed) = (Vec::new(), 0);
+    let mut session: Option<McpHttp> = None;
+    for i in 0..1_000_000u64 {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let t = Instant::now();
+        let outcome = (|| -> io::Result<()> {
+            if session.is_none() || i % 20 == 0 {
+                let m = McpHttp::open(port)?;
+                m.conn.stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+                session = Some(m);
+            }
+            let m = session.as_mut().ok_or_else(|| io::Error::other("no session"))?;
+            let reply = m.call(&body(i + 1))?;
+            if find(&reply, b"\"isError\":false").is_none() {
+                return Err(io::Error::other(format!("tool error: {}", excerpt(&reply))));
+            }
+            Ok(())
+        })();
+        match outcome {
+            Ok(()) => lat.push(t.elapsed().as_secs_f64() * 1000.0),
+            Err(_) => {
+                failed += 1;
+                session = None;
+            }
+        }
+        // Pacing, not synchronisation: a client that thinks between calls.
+        thread::sleep(Duration::from_millis(10));
+    }
+    (lat, failed)
+}
+
+fn raw_post(port: u16, path: &str, session: Option<&str>, version: &str, body: &str) -> Vec<u8> {
+    let extra =
+        session.map(|s| format!("Mcp-Session-Id: {s}\r\nMCP-Protocol-Version: {version}\r\n")).unwrap_or_default();
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nAccept: application/json, \
+         text/event-stream\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn initialize_as(version: &str) -> String {
+    format!(
+        r#"{{"jsonrpc":"2.0","id":0,"method":"initialize","params":{{"protocolVersion":"{version}","capabilities":{{}},"clientInfo":{{"name":"soak","version":"1"}}}}}}"#
+    )
+}
+
+/// Opens a session of the given version on a fresh connection; the connection and the session id.
+fn open_session(port: u16, version: &str) -> io::Result<(HttpConn, String)> {
+    let mut c = HttpConn::connect(port)?;
+    let r = c.roundtrip(&raw_post(port, "/mcp", None, version, &initialize_as(version)))?;
+    let s = r.session.ok_or_else(|| io::Error::other(format!("initialize: status {}", r.status)))?;
+    c.roundtrip(&raw_post(port, "/mcp", Some(&s), version, INITIALIZED))?;
+    Ok((c, s))
+}
+
+fn double_faults(api_port: u16, spec: &str) -> io::Result<()> {
+    let req = format!(
+        "POST /__double/faults HTTP/1.1\r\nHost: 127.0.0.1:{api_port}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{spec}",
+        spec.len()
+    );
+    let r = HttpConn::connect(api_port)?.roundtrip(req.as_bytes())?;
+    if r.status == 200 {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!("faults: status {}", r.status)))
+    }
+}
+
+/// The attacks, in the order of issue 11's table. Each runs for at most `secs` and returns a note.
+type Attack = fn(port: u16, api_port: u16, env: &Env, secs: f64, stop: &AtomicBool) -> io::Result<String>;
+
+const ATTACKS: &[(&str, &str, Attack)] = &[
+    ("none (baseline)", "list_pages", |_, _, _, secs, _| {
+        thread::sleep(Duration::from_secs_f64(secs));
+        Ok(String::new())
+    }),
+    ("32 connections of tools/call at once", "list_pages", |port, _, _, secs, _| {
+        let r = load(port, 32, Load::Mcp { body: call_line(5), handshake: true }, secs)?;
+        Ok(format!("{:.0} calls/s, {} connection(s) failed", r.rps, r.errors))
+    }),
+    ("one 2025-03-26 batch of 20,000 tools/list", "list_pages", |port, _, _, secs, _| {
+        let (mut c, s) = open_session(port, "2025-03-26")?;
+        c.stream.set_read_timeout(Some(Duration::from_secs_f64(secs.max(5.0))))?;
+        let batch: Vec<String> = (0..20_000).map(|i| tools_list_line(10 + i)).collect();
+        let r = c.roundtrip(&raw_post(port, "/mcp", Some(&s), "2025-03-26", &format!("[{}]", batch.join(","))))?;
+        Ok(format!("status {}, reply {} bytes", r.status, r.body.len()))
+    }),
+    ("200 connections with Content-Length: 40 and no body", "list_pages", |port, _, _, secs, _| {
+        let mut held = Vec::new();
+        for _ in 0..200 {
+            let mut s = TcpStream::connect(("127.0.0.1", port))?;
+            s.write_all(
+                format!("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n")
+                    .as_bytes(),
+            )?;
+            held.push(s);
+        }
+        thread::sleep(Duration::from_secs_f64(secs));
+        let open = held
+            .iter_mut()
+            .filter(|s: &&mut TcpStream| {
+                let s: &TcpStream = s;
+                let _ = s.set_read_timeout(Some(Duration::from_millis(1)));
+                let mut b = [0u8; 1];
+                matches!((&*s).read(&mut b), Err(e) if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::TimedOut)
+            })
+            .count();
+        Ok(format!("{open} of 200 still open after {secs} s"))
+    }),
+    ("1,030 idle connections (server fd limit 1,024)", "list_pages", |port, _, _, secs, _| {
+        let mut held = Vec::new();
+        let mut refused = 0;
+        for _ in 0..1_030 {
+            match TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_secs(1)) {
+                Ok(s) => held.push(s),
+                Err(_) => refused += 1,
+            }
+        }
+        let health = (|| -> io::Result<u16> {
+            let mut c = HttpConn::connect(port)?;
+            c.stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+            let r = c.roundtrip(format!("GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n").as_bytes())?;
+            Ok(r.status)
+        })();
+        thread::sleep(Duration::from_secs_f64(secs));
+        Ok(format!(
+            "{} connected, {refused} failed; /health: {}",
+            held.len(),
+            health.map_or_else(|e| format!("no answer ({e})"), |s| s.to_string())
+        ))
+    }),
+    ("legacy SSE stream never read, 2,000 POSTed tools/list", "list_pages", |port, _, _, secs, stop| {
+        let mut sse = TcpStream::connect(("127.0.0.1", port))?;
+        sse.set_read_timeout(Some(Duration::from_secs(5)))?;
+        sse.write_all(
+            format!("GET /sse HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/event-stream\r\n\r\n").as_bytes(),
+        )?;
+        let mut buf = vec![0u8; 4096];
+        let n = sse.read(&mut buf)?;
+        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+        let endpoint = text
+            .split("data: ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .ok_or_else(|| io::Error::other(format!("no endpoint event: {text}")))?
+            .to_owned();
+        let mut c = HttpConn::connect(port)?;
+        let v = "2024-11-05";
+        c.roundtrip(&raw_post(port, &endpoint, None, v, &initialize_as(v)))?;
+        c.roundtrip(&raw_post(port, &endpoint, None, v, INITIALIZED))?;
+        let started = Instant::now();
+        let mut statuses = BTreeMap::new();
+        for i in 0..2_000 {
+            if stop.load(Ordering::Relaxed) || started.elapsed().as_secs_f64() > secs {
+                break;
+            }
+            let status =
+                c.roundtrip(&raw_post(port, &endpoint, None, v, &tools_list_line(i + 1))).map_or(0, |r| r.status);
+            *statuses.entry(status).or_insert(0) += 1;
+        }
+        thread::sleep(Duration::from_secs_f64((secs - started.elapsed().as_secs_f64()).max(0.0)));
+        Ok(format!("POST statuses {statuses:?} (0: failed)"))
+    }),
+    ("1,000 initialize requests at once", "list_pages", |port, _, _, secs, _| {
+        let mut c = HttpConn::connect(port)?;
+        let mut sessions = 0;
+        for _ in 0..1_000 {
+            if c.roundtrip(&raw_post(port, "/mcp", None, PROTOCOL, INITIALIZE))?.session.is_some() {
+                sessions += 1;
+            }
+        }
+        thread::sleep(Duration::from_secs_f64(secs));
+        let fresh = open_session(port, PROTOCOL).map_or_else(|e| format!("refused ({e})"), |_| "opened".into());
+        Ok(format!("{sessions} sessions made; a new session afterwards: {fresh}"))
+    }),
+    (
+        "600 tool calls hung on the API (polite client calls a local tool)",
+        "generate_api_check_script",
+        |port, api_port, _, secs, _| {
+            double_faults(api_port, r#"{"hang_next":600}"#)?;
+            let (_c, s) = open_session(port, PROTOCOL)?;
+            let mut held = Vec::new();
+            for i in 0..600 {
+                let mut t = TcpStream::connect(("127.0.0.1", port))?;
+                t.write_all(&raw_post(port, "/mcp", Some(&s), PROTOCOL, &call_line(100 + i)))?;
+                held.push(t);
+            }
+            thread::sleep(Duration::from_secs_f64(secs));
+            double_faults(api_port, r#"{"hang_next":0}"#)?;
+            Ok("600 calls sent on 600 connections".into())
+        },
+    ),
+];
+
+/// `bench soak [SECONDS]`: every attack for SECONDS (default 5) against a fresh release server each; prints the table.
+pub fn run(secs: f64) -> io::Result<()> {
+    let opts = parse_opts(&[]).map_err(io::Error::other)?;
+    let (double, _double_out, api_port) = start_double(&opts.double)?;
+    let api = format!("http://127.0.0.1:{api_port}");
+    let env = Env {
+        opts: opts.clone(),
+        api,
+        python: None,
+        floor_reply: opts.work.join("tools-list-reply.json"),
+        self_exe: std::env::current_exe()?,
+    };
+    let mut rows = Vec::new();
+    for (attack, tool, run) in ATTACKS {
+        eprintln!("soak: {attack}");
+        // The server runs under a file-descriptor limit of 1,024, the common default, so that the idle-connection
+        // attack meets it as a real deployment would.
+        let ours = env.ours(true);
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "ulimit -n 1024 && exec \"$0\""]).arg(ours.get_program());
+        for (k, v) in ours.get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        let (proc, port) = start_http(cmd)?;
+        let pid = proc.pid();
+        let stop = AtomicBool::new(false);
+        let (note, (rss, fds), (lat, failed)) = thread::scope(|s| {
+            let sampler = s.spawn(|| sample_process(pid, &stop));
+            let polite = s.spawn(|| polite_client(port, tool, &stop));
+            let note = run(port, api_port, &env, secs, &stop).unwrap_or_else(|e| format!("attack failed: {e}"));
+            stop.store(true, Ordering::Relaxed);
+            (note, sampler.join().unwrap_or_default(), polite.join().unwrap_or_default())
+        });
+        let (p50, p99) = if lat.is_empty() { (f64::NAN, f64::NAN) } else { p50_p99(lat.clone()) };
+        rows.push(SoakRow {
+            attack,
+            peak_rss_mib: rss,
+            max_fds: fds,
+            p50_ms: p50,
+            p99_ms: p99,
+            calls: lat.len(),
+            failed,
+            note,
+        });
+        drop(proc);
+        clear_double_log(api_port);
+    }
+    println!("| Attack | Peak RSS | Open fds (max) | Polite client p50 / p99 | Polite calls ok / failed | Note |");
+    println!("|---|---|---|---|---|---|");
+    for r in rows {
+        println!(
+            "| {} | {:.1} MiB | {} | {:.1} / {:.1} ms | {} / {} | {} |",
+            r.attack, r.peak_rss_mib, r.max_fds, r.p50_ms, r.p99_ms, r.calls, r.failed, r.note
+        );
+    }
+    drop(double);
+    Ok(())
+}
