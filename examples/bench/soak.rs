@@ -328,6 +328,18 @@ const ATTACKS: &[Attack] = &[
             Ok("600 calls sent on 600 connections".into())
         },
     },
+    Attack {
+        name: "API reply of 15 MB (list_checks; polite client calls a local tool)",
+        polite_tool: "generate_api_check_script",
+        target: Target::Http,
+        run: inflated_api_replies,
+    },
+    Attack {
+        name: "one 4 MiB message of 2 million tiny values",
+        polite_tool: "list_pages",
+        target: Target::Http,
+        run: flat_values_message,
+    },
 ];
 
 /// A stdio client that writes 100,000 `resources/list` and reads nothing for the arena's seconds, then reads every
@@ -402,6 +414,128 @@ fn stdio_never_read(a: &mut Arena) -> io::Result<String> {
             wrote.err().map(|e| format!(", writer: {e}")).unwrap_or_default()
         ))
     })
+}
+
+/// Sequential `list_checks` calls (page_size 100) over HTTP while the API double inflates every list reply to 15 MB,
+/// for the arena's seconds: each call's result must be a success with a cut list (results are bounded by
+/// `PINGERA_MAX_RESULT_BYTES`) or a clear tool error, in bounded time.
+fn inflated_api_replies(a: &mut Arena) -> io::Result<String> {
+    const CALLS: u64 = 200;
+    let (port, api_port, secs) = (a.port, a.api_port, a.secs);
+    // More inflated replies than calls, so that every call gets one; cleared afterwards for the next rows.
+    double_faults(api_port, &format!(r#"{{"inflate_next":{{"count":{CALLS},"bytes":15000000}}}}"#))?;
+    let outcome = (|| -> io::Result<String> {
+        let mut m = McpHttp::open(port)?;
+        let (mut outcomes, mut took, mut largest) = (BTreeMap::new(), Vec::new(), 0);
+        let started = Instant::now();
+        for id in 1..=CALLS {
+            if started.elapsed().as_secs_f64() >= secs {
+                break;
+            }
+            let call = format!(
+                r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"list_checks","arguments":{{"page_size":100}}}}}}"#
+            );
+            let t = Instant::now();
+            let label = match m.call(&call) {
+                Ok(reply) => {
+                    largest = largest.max(reply.len());
+                    tool_outcome(&reply)
+                }
+                Err(e) => {
+                    m = McpHttp::open(port)?;
+                    format!("failed ({e})")
+                }
+            };
+            took.push(t.elapsed().as_secs_f64());
+            *outcomes.entry(label).or_insert(0) += 1;
+        }
+        let (p50, _) = p50_p99(took.clone());
+        let max = took.iter().copied().fold(0.0, f64::max);
+        Ok(format!(
+            "{} calls on 15 MB replies: {}; reply up to {} bytes; per call median {p50:.2} s, max {max:.2} s",
+            took.len(),
+            counted(&outcomes),
+            thousands(largest as f64)
+        ))
+    })();
+    double_faults(api_port, r#"{"inflate_next":null}"#)?;
+    outcome
+}
+
+/// What a `tools/call` reply is: a success (with the cut, if its list was cut to fit), a tool error or a JSON-RPC
+/// error, with the words that matter.
+fn tool_outcome(reply: &[u8]) -> String {
+    let v: serde_json::Value = serde_json::from_slice(reply).unwrap_or_default();
+    if let Some(code) = v["error"]["code"].as_i64() {
+        return format!("error {code}");
+    }
+    let blocks = v["result"]["content"].as_array().cloned().unwrap_or_default();
+    let texts: Vec<&str> = blocks.iter().filter_map(|b| b["text"].as_str()).collect();
+    if v["result"]["isError"] == serde_json::Value::Bool(true) {
+        let text = texts.first().copied().unwrap_or_default();
+        return format!("tool error \"{}\"", text.chars().take(90).collect::<String>());
+    }
+    // A cut list comes with a text block that says "holds only the first N of the M items" (src/tools/bound.rs).
+    let cut = texts.iter().find_map(|t| t.split_once("holds only the first ")?.1.split_once(" items"));
+    match cut {
+        Some((counts, _)) => format!("success, list cut to the first {}", counts.replace(" the ", " ")),
+        None => "success, whole list".into(),
+    }
+}
+
+/// `{label: count}` as "count× label, ...".
+fn counted(outcomes: &BTreeMap<String, u64>) -> String {
+    outcomes.iter().map(|(k, n)| format!("{n}× {k}")).collect::<Vec<_>>().join(", ")
+}
+
+/// One `tools/call` message as large as the HTTP body limit lets it be, its arguments one flat array of about two
+/// million `0`s, sent again and again for the arena's seconds. The server may refuse it or answer it; either way its
+/// memory must stay bounded and the polite client served.
+fn flat_values_message(a: &mut Arena) -> io::Result<String> {
+    // PINGERA_MAX_MESSAGE_BYTES's default, which is also the HTTP body limit (README.md, settings).
+    const LIMIT: usize = 4 << 20;
+    let (port, secs) = (a.port, a.secs);
+    let head = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_pages","arguments":{"values":["#;
+    let tail = "]}}}";
+    // n values take 2n - 1 bytes (`0,0,...,0`), which fit in the room left when n is at most half of it, rounded up.
+    let zeros = (LIMIT - head.len() - tail.len()).div_ceil(2);
+    let mut body = String::with_capacity(LIMIT);
+    body.push_str(head);
+    body.push('0');
+    for _ in 1..zeros {
+        body.push_str(",0");
+    }
+    body.push_str(tail);
+    let (mut c, mut session) = open_session(port, PROTOCOL)?;
+    let request = |s: &str| raw_post(port, "/mcp", Some(s), PROTOCOL, &body);
+    let mut req = request(&session);
+    let (mut outcomes, mut took) = (BTreeMap::new(), Vec::new());
+    let started = Instant::now();
+    for _ in 0..1_000 {
+        if started.elapsed().as_secs_f64() >= secs {
+            break;
+        }
+        let t = Instant::now();
+        let label = match c.roundtrip(&req) {
+            Ok(r) => format!("{} {}", r.status, tool_outcome(sse_data(&r.body))),
+            Err(e) => {
+                // A refused message may close the connection; the next one goes on a new session.
+                (c, session) = open_session(port, PROTOCOL)?;
+                req = request(&session);
+                format!("no reply ({e})")
+            }
+        };
+        took.push(t.elapsed().as_secs_f64());
+        *outcomes.entry(label).or_insert(0) += 1;
+    }
+    let (p50, _) = p50_p99(took.clone());
+    Ok(format!(
+        "{} messages of {} bytes ({} values): {}; per message median {p50:.2} s",
+        took.len(),
+        thousands(body.len() as f64),
+        thousands(zeros as f64),
+        counted(&outcomes)
+    ))
 }
 
 /// Bursts of 200 `tools/call` (`list_pages`) written at once to a stdio server, each burst's replies read before the
