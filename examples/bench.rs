@@ -10,7 +10,7 @@
 //!
 //! `bench scale-out [OPTIONS]` measures one replica against three behind nginx instead ([`scale_out`]).
 //!
-//! `bench soak [SECONDS]` is the soak and abuse run of `scripts/soak` ([`soak`]).
+//! `bench soak [SECONDS [ATTACK]]` is the soak and abuse run of `scripts/soak` ([`soak`]).
 //!
 //! `bench floor-http FILE` is the HTTP floor for protocol-only requests: a minimal std-only HTTP/1.1 server that
 //! answers every request with the bytes of FILE (our recorded `tools/list` reply) and exits when its stdin closes.
@@ -202,7 +202,7 @@ fn main() -> ExitCode {
     }
     if args.first().map(String::as_str) == Some("soak") {
         let secs = args.get(1).and_then(|s| s.parse::<f64>().ok()).unwrap_or(5.0).clamp(1.0, 120.0);
-        return match soak::run(secs) {
+        return match soak::run(secs, args.get(2).map(String::as_str)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("bench soak: {e}");

@@ -18,13 +18,13 @@ use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// An upper bound of the number of values in a JSON text (objects, arrays, keys, strings, numbers, `true`,
-/// `false`, `null`), counted in one pass without decoding: each `{`, `[`, `,` and `:` outside strings starts at
+/// An upper bound of the number of values in a JSON text, given as one or more pieces (objects, arrays, keys,
+/// strings, numbers, `true`, `false`, `null`), counted in one pass without decoding: each `{`, `[`, `,` and `:` outside strings starts at
 /// most one more value, plus the first. It is exact for a text without empty containers and at most one too high
 /// for each empty one, so the count of a valid text is never below what decoding it builds.
-pub fn value_count(bytes: &[u8]) -> usize {
+pub fn value_count<'a>(pieces: impl IntoIterator<Item = &'a [u8]>) -> usize {
     let (mut count, mut in_string, mut escaped) = (1usize, false, false);
-    for &b in bytes {
+    for &b in pieces.into_iter().flatten() {
         if in_string {
             match b {
                 _ if escaped => escaped = false,
@@ -90,10 +90,10 @@ pub struct Budget {
 /// size of the text).
 ///
 /// # Errors
-/// The text is not one JSON value.
-pub fn decode_within(bytes: &[u8], budget: Budget) -> serde_json::Result<(Value, Vec<Cut>)> {
+/// The text is not one JSON value, or reading it failed.
+pub fn decode_within(text: impl io::Read, budget: Budget) -> serde_json::Result<(Value, Vec<Cut>)> {
     let mut cuts = Vec::new();
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut de = serde_json::Deserializer::from_reader(text);
     let value = Within { budget, top: true, field: None, cuts: &mut cuts }.deserialize(&mut de)?;
     de.end()?;
     Ok((value, cuts))
@@ -228,7 +228,7 @@ mod tests {
         fn the_count_is_never_below_what_decoding_builds(v in any_json(), pretty in any::<bool>()) {
             let text = if pretty { serde_json::to_vec_pretty(&v) } else { serde_json::to_vec(&v) }.unwrap();
             let n = values_in(&v);
-            prop_assert!(value_count(&text) >= n, "{} < {n} for {}", value_count(&text), String::from_utf8_lossy(&text));
+            prop_assert!(value_count([&text[..]]) >= n, "{} < {n} for {}", value_count([&text[..]]), String::from_utf8_lossy(&text));
         }
 
         #[test]
@@ -239,7 +239,7 @@ mod tests {
         #[test]
         fn a_generous_budget_decodes_everything(v in any_json()) {
             let text = serde_json::to_vec(&v).unwrap();
-            let (decoded, cuts) = decode_within(&text, ALL).unwrap();
+            let (decoded, cuts) = decode_within(&text[..], ALL).unwrap();
             prop_assert_eq!(decoded, v);
             prop_assert!(cuts.is_empty());
         }
@@ -247,9 +247,11 @@ mod tests {
 
     #[test]
     fn counts_of_small_texts() {
-        assert_eq!(value_count(b"[0,0,0]"), 4);
-        assert_eq!(value_count(br#"{"a":1,"b":"x,y:[{"}"#), 5);
-        assert_eq!(value_count(br#""a\"[,""#), 1);
+        assert_eq!(value_count([&b"[0,0,0]"[..]]), 4);
+        assert_eq!(value_count([&br#"{"a":1,"b":"x,y:[{"}"#[..]]), 5);
+        assert_eq!(value_count([&br#""a\"[,""#[..]]), 1);
+        // A string that spans pieces is still a string.
+        assert_eq!(value_count([&br#"["a,"#[..], &br#"b",1]"#[..]]), 3);
     }
 
     #[test]
@@ -265,10 +267,10 @@ mod tests {
         let (v, cuts) = decode_within(json!([1, 2, 3, 4]).to_string().as_bytes(), bytes(4)).unwrap();
         assert_eq!((v, cuts), (json!([1, 2]), vec![Cut { field: None, items: 4 }]));
         // Nested lists are whole; only top-level lists are cut.
-        let (v, cuts) = decode_within(br#"{"a":{"b":[1,2,3,4,5,6]}}"#, bytes(2)).unwrap();
+        let (v, cuts) = decode_within(&br#"{"a":{"b":[1,2,3,4,5,6]}}"#[..], bytes(2)).unwrap();
         assert_eq!((v, cuts), (json!({"a": {"b": [1, 2, 3, 4, 5, 6]}}), vec![]));
-        assert!(decode_within(b"[1,2", ALL).is_err());
-        assert!(decode_within(b"[1] x", ALL).is_err());
+        assert!(decode_within(&b"[1,2"[..], ALL).is_err());
+        assert!(decode_within(&b"[1] x"[..], ALL).is_err());
         // The values of the kept items are bounded too: each of these holds 5.
         let many = json!([{"a": 1, "b": 2}, {"a": 1, "b": 2}, {"a": 1, "b": 2}]).to_string();
         let (v, cuts) = decode_within(many.as_bytes(), Budget { bytes: 1000, values: 12 }).unwrap();

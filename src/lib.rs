@@ -15,8 +15,8 @@
 //! A `tools/call` over stdio: `stdio::serve` (frames) → `stdio::dispatch` → `jsonrpc::parse` → `Session::handle` →
 //! `Session::handle_request` (era, `ClientRequest::parse`) → `Session::dispatch` → `Session::run` →
 //! `app::Pingera::call_tool` → `transport::deliver` (task hop 1: the transport's task) → blocking pool (hop 2) →
-//! `tools::ToolSpec::call` → `tools::ToolCtx::send_for_result` → `pingera::ApiClient::send` → `ureq`; the raw reply
-//! is decoded by `pingera::ApiResponse::json_within`, which never builds more of a list than a result can hold.
+//! `tools::ToolSpec::call` → `tools::ToolCtx::send_for_result` → `pingera::ApiClient::send` → `ureq`; a large reply
+//! is decoded as it arrives (`pingera::Decode::Within`), never building more of its list than a result can hold.
 //!
 //! # Codemap
 //! The core (names nothing of Pingera):

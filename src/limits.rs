@@ -82,7 +82,7 @@ impl Limits {
         if let Some(refused) = batch_entries(bytes).and_then(|n| self.batch_too_long(n)) {
             return Err(refused);
         }
-        let values = json::value_count(bytes);
+        let values = json::value_count([bytes]);
         if values > self.max_json_values {
             return Err(Outgoing::error(
                 request_id(bytes),

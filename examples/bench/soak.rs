@@ -573,8 +573,9 @@ fn stdio_pipelined(a: &mut Arena) -> io::Result<String> {
     ))
 }
 
-/// `bench soak [SECONDS]`: every attack for SECONDS (default 5) against fresh release servers each; prints the table.
-pub fn run(secs: f64) -> io::Result<()> {
+/// `bench soak [SECONDS [ATTACK]]`: every attack (or those whose name contains ATTACK) for SECONDS (default 5)
+/// against fresh release servers each; prints the table.
+pub fn run(secs: f64, only: Option<&str>) -> io::Result<()> {
     let opts = parse_opts(&[]).map_err(io::Error::other)?;
     let (double, _double_out, api_port) = start_double(&opts.double)?;
     let api = format!("http://127.0.0.1:{api_port}");
@@ -586,7 +587,8 @@ pub fn run(secs: f64) -> io::Result<()> {
         self_exe: std::env::current_exe()?,
     };
     let mut rows = Vec::new();
-    for attack in ATTACKS {
+    // `only` picks the attacks whose name contains it, for a closer look at one row.
+    for attack in ATTACKS.iter().filter(|a| only.is_none_or(|o| a.name.contains(o))) {
         eprintln!("soak: {}", attack.name);
         // The server runs under a file-descriptor limit of 1,024, the common default, so that the idle-connection
         // attack meets it as a real deployment would.

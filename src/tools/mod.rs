@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 use serde_json::{json, Map, Value};
 
 use crate::json::Cut;
-use crate::pingera::{ApiClient, ApiError, ApiRequest, ApiResponse, Credential, Method, Observer, Permit};
+use crate::pingera::{ApiClient, ApiError, ApiRequest, ApiResponse, Credential, Decode, Method, Observer, Permit};
 
 pub use mode::Mode;
 pub use param::{is_iso_date, Param, Ty};
@@ -131,8 +131,8 @@ pub struct ToolCtx<'a> {
     /// The upstream permit, taken before the call got its thread; `None` for a tool that makes no API call
     /// ([`Effect::Local`]), which therefore never waits behind API calls.
     pub permit: Option<&'a Permit>,
-    /// The most bytes a result may hold (`PINGERA_MAX_RESULT_BYTES`): a reply much larger has its list cut while it
-    /// is decoded ([`ApiResponse::json_within`]).
+    /// The most bytes a result may hold (`PINGERA_MAX_RESULT_BYTES`): a larger reply has its list cut while it is
+    /// decoded ([`Decode::Within`]).
     pub max_result_bytes: usize,
 }
 
@@ -149,17 +149,16 @@ pub struct Outcome {
 impl ToolCtx<'_> {
     /// Sends one API request with this call's credential; the reply decoded whole.
     pub fn send(&self, method: Method, path: String, body: Option<Value>) -> Result<Value, ApiError> {
-        self.exchange(method, path, body)?.json()
+        Ok(self.exchange(ApiRequest { method, path, body, decode: Decode::Whole })?.body)
     }
 
     /// Sends one API request with this call's credential; the reply decoded for a result of this call.
     fn send_for_result(&self, method: Method, path: String, body: Option<Value>) -> Result<Outcome, ApiError> {
-        let (value, cuts) = self.exchange(method, path, body)?.json_within(self.max_result_bytes)?;
-        Ok(Outcome { value, cuts })
+        let reply = self.exchange(ApiRequest { method, path, body, decode: Decode::Within(self.max_result_bytes) })?;
+        Ok(Outcome { value: reply.body, cuts: reply.cuts })
     }
 
-    fn exchange(&self, method: Method, path: String, body: Option<Value>) -> Result<ApiResponse, ApiError> {
-        let req = ApiRequest { method, path, body };
+    fn exchange(&self, req: ApiRequest) -> Result<ApiResponse, ApiError> {
         // A tool declared local that reaches for the API is a bug in the table, reported rather than let through
         // past the upstream limit.
         let permit = self.permit.ok_or_else(|| {
