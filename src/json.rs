@@ -87,7 +87,8 @@ pub struct Budget {
 /// Decodes a JSON text whose top-level arrays (the document itself, or each array field of a top-level object)
 /// keep only their first items that fit in `budget`; the rest are skipped as they are read, never built, and each
 /// cut list is reported with the number of items the text held. Everything else is decoded whole (bounded by the
-/// size of the text).
+/// size of the text). A skipped item is checked as JSON, but its strings are not checked as UTF-8: nothing of it
+/// is kept (found by fuzzing).
 ///
 /// # Errors
 /// The text is not one JSON value, or reading it failed.
