@@ -11,11 +11,11 @@
 //! "The list" of a document is a bare array, or the first array field (in key order) of an object; this module and
 //! `tools::bound` share that rule through [`list_field`].
 
+use std::cell::Cell;
 use std::fmt;
 use std::io;
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 /// An upper bound of the number of values in a JSON text, given as one or more pieces (objects, arrays, keys,
@@ -84,19 +84,35 @@ pub struct Budget {
     pub values: usize,
 }
 
+/// Why [`decode_within`] gave up.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// The text is not one JSON value, or reading it failed (see [`serde_json::Error::is_io`]).
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// What cannot be cut (everything but the top-level lists' items) holds more values than the budget.
+    #[error("more JSON values than the limit")]
+    TooManyValues,
+}
+
 /// Decodes a JSON text whose top-level arrays (the document itself, or each array field of a top-level object)
 /// keep only their first items that fit in `budget`; the rest are skipped as they are read, never built, and each
-/// cut list is reported with the number of items the text held. Everything else is decoded whole (bounded by the
-/// size of the text). A skipped item is checked as JSON, but its strings are not checked as UTF-8: nothing of it
-/// is kept (found by fuzzing).
+/// cut list is reported with the number of items the text held. Everything else is decoded whole, but never more
+/// than `budget.values` values in all: past that, decoding reads on without building and fails. A skipped item is
+/// checked as JSON, but its strings are not checked as UTF-8: nothing of it is kept (found by fuzzing).
 ///
 /// # Errors
-/// The text is not one JSON value, or reading it failed.
-pub fn decode_within(text: impl io::Read, budget: Budget) -> serde_json::Result<(Value, Vec<Cut>)> {
+/// The text is not one JSON value, reading it failed, or what cannot be cut holds too many values.
+pub fn decode_within(text: impl io::Read, budget: Budget) -> Result<(Value, Vec<Cut>), DecodeError> {
+    let room = Room { left: Cell::new(budget.values), over: Cell::new(false) };
     let mut cuts = Vec::new();
     let mut de = serde_json::Deserializer::from_reader(text);
-    let value = Within { budget, top: true, field: None, cuts: &mut cuts }.deserialize(&mut de)?;
+    let value =
+        Within { bytes: budget.bytes, room: &room, top: true, field: None, cuts: &mut cuts }.deserialize(&mut de)?;
     de.end()?;
+    if room.over.get() {
+        return Err(DecodeError::TooManyValues);
+    }
     Ok((value, cuts))
 }
 
@@ -110,9 +126,113 @@ pub fn values_in(v: &Value) -> usize {
     }
 }
 
-/// Decodes one value; an array is cut to `budget`, and at the top level so is each array field of an object.
+/// The values one decode may still build, shared by everything it builds.
+struct Room {
+    left: Cell<usize>,
+    /// Set when a value found no room; it was read but not built.
+    over: Cell<bool>,
+}
+
+impl Room {
+    /// Takes room for one value (a node or a key); `false`, and `over` set, when there is none.
+    fn take(&self) -> bool {
+        match self.left.get() {
+            0 => {
+                self.over.set(true);
+                false
+            }
+            n => {
+                self.left.set(n - 1);
+                true
+            }
+        }
+    }
+}
+
+/// Builds a value while the room lasts; past it, the rest of the value is read with `IgnoredAny` (nothing built)
+/// and stands as `Null`, with the room marked `over`.
+struct Counted<'r>(&'r Room);
+
+impl<'de> DeserializeSeed<'de> for Counted<'_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl Counted<'_> {
+    fn scalar<E>(&self, v: Value) -> Result<Value, E> {
+        Ok(if self.0.take() { v } else { Value::Null })
+    }
+}
+
+impl<'de> Visitor<'de> for Counted<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        self.scalar(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        self.scalar(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        self.scalar(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        self.scalar(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        self.scalar(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        self.scalar(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        self.scalar(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let room = self.0;
+        let mut items = Vec::new();
+        if room.take() {
+            while !room.over.get() {
+                match seq.next_element_seed(Counted(room))? {
+                    Some(item) => items.push(item),
+                    None => return Ok(Value::Array(items)),
+                }
+            }
+        }
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Value::Null)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let room = self.0;
+        let mut out = Map::new();
+        if room.take() {
+            while !room.over.get() {
+                let Some(key) = map.next_key::<String>()? else { return Ok(Value::Object(out)) };
+                let value = if room.take() {
+                    map.next_value_seed(Counted(room))?
+                } else {
+                    map.next_value::<IgnoredAny>().map(|_| Value::Null)?
+                };
+                out.insert(key, value);
+            }
+        }
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Value::Null)
+    }
+}
+
+/// Decodes one value: an array is a list, cut to the budget; at the top level, so is each array field of an
+/// object; anything else is [`Counted`].
 struct Within<'c> {
-    budget: Budget,
+    bytes: usize,
+    room: &'c Room,
     top: bool,
     field: Option<String>,
     cuts: &'c mut Vec<Cut>,
@@ -133,30 +253,34 @@ impl<'de> Visitor<'de> for Within<'_> {
     }
 
     fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
+        Counted(self.room).scalar(Value::Bool(v))
     }
     fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
+        Counted(self.room).scalar(Value::from(v))
     }
     fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
+        Counted(self.room).scalar(Value::from(v))
     }
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::from(v))
+        Counted(self.room).scalar(Value::from(v))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
+        Counted(self.room).scalar(Value::String(v.to_owned()))
     }
     fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
+        Counted(self.room).scalar(Value::String(v))
     }
     fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
+        Counted(self.room).scalar(Value::Null)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let (mut items, mut total, mut full) = (Vec::new(), 0usize, false);
-        let (mut bytes, mut values) = (0usize, 0usize);
+        let room = self.room;
+        if !room.take() {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(Value::Null);
+        }
+        let (mut items, mut total, mut full, mut bytes) = (Vec::new(), 0usize, false, 0usize);
         loop {
             if full {
                 // Past the budget, items are only counted: IgnoredAny builds nothing.
@@ -166,13 +290,17 @@ impl<'de> Visitor<'de> for Within<'_> {
                 }
                 continue;
             }
-            let Some(item) = seq.next_element::<Value>()? else { break };
+            // An item that does not fit gives its room back: only the items kept count.
+            let before = room.left.get();
+            let Some(item) = seq.next_element_seed(Counted(room))? else { break };
             total += 1;
-            let (b, v) = (encoded_len(&item) + 1, values_in(&item));
-            if bytes + b <= self.budget.bytes && values + v <= self.budget.values {
-                (bytes, values) = (bytes + b, values + v);
+            let b = encoded_len(&item) + 1;
+            if !room.over.get() && bytes + b <= self.bytes {
+                bytes += b;
                 items.push(item);
             } else {
+                room.over.set(false);
+                room.left.set(before);
                 full = true;
             }
         }
@@ -184,15 +312,25 @@ impl<'de> Visitor<'de> for Within<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         if !self.top {
-            return Value::deserialize(serde::de::value::MapAccessDeserializer::new(map));
+            return Counted(self.room).visit_map(map);
         }
+        let room = self.room;
         let mut out = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let seed = Within { budget: self.budget, top: false, field: Some(key.clone()), cuts: &mut *self.cuts };
-            let value = map.next_value_seed(seed)?;
-            out.insert(key, value);
+        if room.take() {
+            while !room.over.get() {
+                let Some(key) = map.next_key::<String>()? else { return Ok(Value::Object(out)) };
+                if !room.take() {
+                    map.next_value::<IgnoredAny>()?;
+                    break;
+                }
+                let seed =
+                    Within { bytes: self.bytes, room, top: false, field: Some(key.clone()), cuts: &mut *self.cuts };
+                let value = map.next_value_seed(seed)?;
+                out.insert(key, value);
+            }
         }
-        Ok(Value::Object(out))
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Value::Null)
     }
 }
 
@@ -238,6 +376,16 @@ mod tests {
         }
 
         #[test]
+        fn what_is_built_never_passes_the_value_budget(v in any_json(), values in 0usize..40, bytes in 0usize..200) {
+            let text = serde_json::to_vec(&v).unwrap();
+            match decode_within(&text[..], Budget { bytes, values }) {
+                Ok((decoded, _)) => prop_assert!(values_in(&decoded) <= values, "{decoded} for {values}"),
+                Err(DecodeError::TooManyValues) => prop_assert!(values_in(&v) > values),
+                Err(e) => prop_assert!(false, "{e}"),
+            }
+        }
+
+        #[test]
         fn a_generous_budget_decodes_everything(v in any_json()) {
             let text = serde_json::to_vec(&v).unwrap();
             let (decoded, cuts) = decode_within(&text[..], ALL).unwrap();
@@ -272,10 +420,18 @@ mod tests {
         assert_eq!((v, cuts), (json!({"a": {"b": [1, 2, 3, 4, 5, 6]}}), vec![]));
         assert!(decode_within(&b"[1,2"[..], ALL).is_err());
         assert!(decode_within(&b"[1] x"[..], ALL).is_err());
-        // The values of the kept items are bounded too: each of these holds 5.
+        // The values of the kept items are bounded too: each of these holds 5, the list itself 1.
         let many = json!([{"a": 1, "b": 2}, {"a": 1, "b": 2}, {"a": 1, "b": 2}]).to_string();
         let (v, cuts) = decode_within(many.as_bytes(), Budget { bytes: 1000, values: 12 }).unwrap();
         assert_eq!((v.as_array().map(Vec::len), cuts[0].items), (Some(2), 3));
+        // What cannot be cut (here a record of many fields beside the list) is refused past the budget.
+        let wide: Map<String, Value> = (0..50).map(|i| (format!("f{i}"), json!(i))).collect();
+        let doc = json!({"record": wide, "checks": [1, 2]}).to_string();
+        assert!(matches!(
+            decode_within(doc.as_bytes(), Budget { bytes: 1000, values: 60 }),
+            Err(DecodeError::TooManyValues)
+        ));
+        assert!(decode_within(doc.as_bytes(), Budget { bytes: 1000, values: 110 }).is_ok());
     }
 
     #[test]

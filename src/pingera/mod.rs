@@ -107,9 +107,11 @@ fn decode_read(status: u16, body: &Body, decode: Decode, max_values: usize) -> R
     let values = json::value_count(body.pieces());
     match decode {
         Decode::Within(budget) if body.len() > budget || values > max_values => {
-            let (value, cuts) = json::decode_within(body.reader(), json::Budget { bytes: budget, values: max_values })
-                .map_err(not_json)?;
-            Ok(response(value, cuts))
+            match json::decode_within(body.reader(), json::Budget { bytes: budget, values: max_values }) {
+                Ok((value, cuts)) => Ok(response(value, cuts)),
+                Err(json::DecodeError::TooManyValues) => Err(ApiError::TooManyValues { limit: max_values }),
+                Err(json::DecodeError::Json(e)) => Err(not_json(e)),
+            }
         }
         _ if values > max_values => Err(ApiError::TooManyValues { limit: max_values }),
         _ => match body.as_single() {
@@ -398,16 +400,20 @@ impl ApiClient {
             Decode::Within(budget) if (200..300).contains(&status) && declared.is_none_or(|n| n > budget as u64) => {
                 // The decoder reads a byte at a time; the buffer turns that into reads of the socket's size.
                 let mut head = Head::new(io::BufReader::with_capacity(body::PIECE, &mut reader));
-                match json::decode_within(&mut head, json::Budget { bytes: budget, values: self.max_values }) {
-                    Ok((value, cuts)) => Read::Decoded(ApiResponse { status, body: value, cuts }),
+                let budget = json::Budget { bytes: budget, values: self.max_values };
+                Read::Decoded(match json::decode_within(&mut head, budget) {
+                    Ok((value, cuts)) => Ok(ApiResponse { status, body: value, cuts }),
                     // A failed read (over the cap, a timeout, a broken connection) is judged like one of a body read
                     // whole: the same errors, the same retries.
-                    Err(e) if e.is_io() => return Err(Failure::from_ureq(ureq::Error::from(io::Error::from(e)))),
-                    Err(_) if head.bytes.iter().all(u8::is_ascii_whitespace) => {
-                        Read::Decoded(ApiResponse { status, body: Value::Null, cuts: Vec::new() })
+                    Err(json::DecodeError::Json(e)) if e.is_io() => {
+                        return Err(Failure::from_ureq(ureq::Error::from(io::Error::from(e))))
                     }
-                    Err(_) => Read::NotJson(head.rest()),
-                }
+                    Err(json::DecodeError::TooManyValues) => Err(ApiError::TooManyValues { limit: self.max_values }),
+                    Err(_) if head.bytes.iter().all(u8::is_ascii_whitespace) => {
+                        Ok(ApiResponse { status, body: Value::Null, cuts: Vec::new() })
+                    }
+                    Err(_) => Err(not_json(status, &head.rest())),
+                })
             }
             _ => match Body::read_from(&mut reader).map_err(ureq::Error::from) {
                 Ok(body) => Read::Whole(body),
@@ -434,10 +440,8 @@ struct Reply {
 enum Read {
     /// Read whole (every error reply, and every success that fits the result it feeds).
     Whole(Body),
-    /// Decoded as it arrived ([`Decode::Within`]).
-    Decoded(ApiResponse),
-    /// Not JSON: its first bytes.
-    NotJson(Vec<u8>),
+    /// Decoded as it arrived ([`Decode::Within`]), or why that failed.
+    Decoded(Result<ApiResponse, ApiError>),
 }
 
 /// A reader that keeps the first bytes it passes on, for the error text of a body that is not JSON.
@@ -472,8 +476,7 @@ impl<R: io::Read> io::Read for Head<R> {
 impl Reply {
     fn into_result(self, max_values: usize) -> Result<ApiResponse, ApiError> {
         let body = match self.read {
-            Read::Decoded(response) => return Ok(response),
-            Read::NotJson(head) => return Err(not_json(self.status, &head)),
+            Read::Decoded(decoded) => return decoded,
             Read::Whole(body) => body,
         };
         if (200..300).contains(&self.status) {
