@@ -158,7 +158,8 @@ fn a_15_mb_reply_costs_memory_near_the_cap_and_is_cut_to_the_result_limit() {
     let note = r["result"]["content"][1]["text"].as_str().unwrap_or_default();
     assert!(note.contains(&format!("first {kept} of the ")), "{note}");
     assert!(r["result"].to_string().len() < 2 * 100_000, "a result of {} bytes", r["result"].to_string().len());
-    // Before, the call held the raw reply, its decoded form and two more copies: 109 MiB for these 15 MB.
+    // Before, the call held the raw reply, its whole decoded form and two more copies: 271 MiB for these 15 MB. Now
+    // the reply is decoded as it arrives and only the records a result can hold are built.
     let peak = peak_rss_kib(p.pid());
     eprintln!("a 15 MB reply: server VmHWM {peak} KiB");
     assert!(peak < 24 * 1024, "peak RSS {peak} KiB for one 15 MB reply");
