@@ -38,7 +38,9 @@ use hyper::service::service_fn;
 use hyper::{HeaderMap, Method, Request, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::json;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -109,21 +111,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let local = listener.local_addr()?;
-    let http = Arc::new(HttpServer {
-        gate: Gate {
-            loopback: local.ip().is_loopback(),
-            allowed_origins: options.allowed_origins.clone(),
-            require_auth_header: options.require_auth_header,
-        },
-        server,
-        sessions: Arc::new(Registry::new(options.max_sessions)),
-        sealed: options.session_keys.as_ref().map(|(current, previous)| {
-            Sealed::new(current, previous.as_ref(), options.session_max_age, options.max_sessions)
-        }),
-        draining: AtomicBool::new(false),
-        stop: CancellationToken::new(),
-        config: options,
-    });
+    let http = HttpServer::new(server, options, local.ip().is_loopback());
     let reaper = tokio::spawn(sessions::reap_idle(Arc::clone(&http.sessions), http.config.session_idle));
     let admitted = Conns::new(http.config.max_connections);
     let mut conns: JoinSet<()> = JoinSet::new();
@@ -188,6 +176,38 @@ pub async fn serve(
     Ok(())
 }
 
+/// Serves HTTP/1.1 on each byte stream received from `incoming` as one connection of one server, as if accepted on
+/// a loopback address, until `incoming` closes and every connection has ended; then ends the sessions, as shutdown
+/// does. It exists for fuzzing and tests (`fuzz/fuzz_targets/http_session.rs`), which need the real request path
+/// without sockets; servers use [`serve`].
+///
+/// The connections of one call share one session registry, so a session opened on one stream can be used on
+/// another (as the HTTP+SSE pair needs: its stream stays open while its messages arrive on other connections);
+/// each call has a registry of its own, so one call's outcome depends on its own streams alone, which is what a
+/// fuzzer needs to reproduce a finding.
+pub async fn serve_streams<Io>(server: Arc<Server>, options: HttpOptions, mut incoming: mpsc::Receiver<Io>)
+where
+    Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let http = HttpServer::new(server, options, true);
+    let reaper = tokio::spawn(sessions::reap_idle(Arc::clone(&http.sessions), http.config.session_idle));
+    let admitted = Conns::new(http.config.max_connections);
+    let peer = SocketAddr::from(([127, 0, 0, 1], 0));
+    let mut conns: JoinSet<()> = JoinSet::new();
+    while let Some(stream) = incoming.recv().await {
+        match admitted.admit() {
+            Some(admission) => {
+                conns.spawn(Arc::clone(&http).connection(stream, peer, admission));
+            }
+            None => refuse_connection(stream),
+        }
+    }
+    while conns.join_next().await.is_some() {}
+    http.stop.cancel();
+    http.sessions.end_all();
+    reaper.abort();
+}
+
 /// What every connection of one HTTP server shares.
 struct HttpServer {
     server: Arc<Server>,
@@ -202,7 +222,30 @@ struct HttpServer {
 }
 
 impl HttpServer {
-    async fn connection(self: Arc<Self>, stream: tokio::net::TcpStream, peer: SocketAddr, admission: Admitted) {
+    /// The shared state of a server whose address is a loopback one when `loopback` (which decides the Host check).
+    fn new(server: Arc<Server>, options: HttpOptions, loopback: bool) -> Arc<HttpServer> {
+        Arc::new(HttpServer {
+            gate: Gate {
+                loopback,
+                allowed_origins: options.allowed_origins.clone(),
+                require_auth_header: options.require_auth_header,
+            },
+            server,
+            sessions: Arc::new(Registry::new(options.max_sessions)),
+            sealed: options.session_keys.as_ref().map(|(current, previous)| {
+                Sealed::new(current, previous.as_ref(), options.session_max_age, options.max_sessions)
+            }),
+            draining: AtomicBool::new(false),
+            stop: CancellationToken::new(),
+            config: options,
+        })
+    }
+
+    /// Serves one connection: `stream` is a TCP stream, or any byte stream for [`serve_streams`].
+    async fn connection<Io>(self: Arc<Self>, stream: Io, peer: SocketAddr, admission: Admitted)
+    where
+        Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let h = Arc::clone(&self);
         let state = Arc::clone(&admission.state);
         let svc = service_fn(move |req| {
@@ -331,7 +374,10 @@ impl HttpServer {
 /// Answers a connection that arrives while every admitted one is busy: a 503 written without parsing the request,
 /// then the connection closes. What the client sent is drained for at most [`EVICT_GRACE`] first, because closing
 /// a socket with unread input resets it, and a reset could destroy the 503 before the client reads it.
-fn refuse_connection(mut stream: tokio::net::TcpStream) {
+fn refuse_connection<Io>(mut stream: Io)
+where
+    Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     const BODY: &str = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"too many connections: every connection is busy; try again later"}}"#;
     let response = format!(
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n\
@@ -340,7 +386,7 @@ fn refuse_connection(mut stream: tokio::net::TcpStream) {
     );
     log::debug!("refused a connection: every admitted connection is busy");
     tokio::spawn(async move {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
         let refuse = async {
             stream.write_all(response.as_bytes()).await?;
             stream.shutdown().await?;
