@@ -13,12 +13,13 @@
 //! this target's own bounds, then cost no wall time, and a bound that passes means the transport ended by its
 //! own timers, not by luck. A true busy loop is still caught by libFuzzer's `-timeout`.
 //!
-//! Two tokens give the input what no mutation could guess. `@CONN@` starts a new connection (at most
+//! Three tokens give the input what no mutation could guess or time. `@CONN@` starts a new connection (at most
 //! `MAX_CONNECTIONS`; later ones stay in the bytes): an HTTP+SSE stream or a GET stream occupies its connection,
 //! so its session's messages must come on another. `@SID@` stands for the last session id the server has sent on
-//! any connection (an `Mcp-Session-Id` header or the `sessionId` of an HTTP+SSE `endpoint` event); before writing
-//! what follows it, the target waits (bounded) until the server has sent one. That makes initialize + tools/list +
-//! tools/call, GET and DELETE of a session, and the HTTP+SSE pair reachable.
+//! any connection (an `Mcp-Session-Id` header or the `sessionId` of an HTTP+SSE `endpoint` event; itself when none
+//! came); before writing what follows it, the target waits (bounded) until the server has sent one. That makes
+//! initialize + tools/list + tools/call, GET and DELETE of a session, and the HTTP+SSE pair reachable. `@WAIT@`
+//! pauses the client past the header and body timeouts, so that a half-sent request meets them.
 //!
 //! Replaying one input with `HTTP_SESSION_SHOW=1` prints what each connection got.
 //!
@@ -26,10 +27,10 @@
 //! lets the server settle, and closes the sending side of every connection but keeps reading; each connection must
 //! close within `HALF_CLOSED`, unless its last response is an SSE stream still open (a client that reads may keep
 //! a stream, as over TCP). A connection whose server stopped reading before the input ended must have such a
-//! stream open. (2) Every byte written back parses as HTTP/1.x
-//! responses: a status line, header lines, and a body framed by `Content-Length` or chunked encoding, of which
-//! only an open SSE stream may be cut short. (3) Then the client goes away entirely; the server must end within
-//! `GONE`, which is longer than the SSE keep-alive interval, the one timer that writes to a stream nobody sends to.
+//! stream open. (2) Every byte written back parses as HTTP/1.x responses: a status line, header lines, and a body
+//! framed by `Content-Length` or chunked encoding, of which only an open SSE stream may be cut short. (3) Then the
+//! client goes away entirely; the server must end within `GONE`, which is longer than the SSE keep-alive interval,
+//! the one timer that writes to a stream nobody sends to. Memory is bounded by `-rss_limit_mb` (scripts/fuzz).
 
 #![no_main]
 
@@ -47,10 +48,15 @@ use tokio::sync::{mpsc, watch};
 /// Starts a new connection.
 const CONN: &[u8] = b"@CONN@";
 /// Stands for the last session id the server has sent.
-const TOKEN: &[u8] = b"@SID@";
+const SID: &[u8] = b"@SID@";
 /// The most connections one input opens.
 const MAX_CONNECTIONS: usize = 4;
-/// How long the target waits for a session id before it writes what follows a token.
+/// Pauses the client.
+const WAIT: &[u8] = b"@WAIT@";
+/// How long the client pauses at `@WAIT@`: longer than the transport's 10 s header and 30 s body timeouts
+/// (virtual time).
+const PAUSE: Duration = Duration::from_secs(40);
+/// How long the target waits for a session id before it writes what follows `@SID@`.
 const ID_WAIT: Duration = Duration::from_secs(5);
 /// How long the client waits after writing its input before it closes its sending sides (virtual time: this ends
 /// as soon as the server has nothing left to do but wait for timers, and before the first of them).
@@ -162,29 +168,16 @@ fuzz_target!(|data: &[u8]| {
         // Writing: each write is bounded, since a server may stop reading (hyper reads no further while it sends
         // a response, and an SSE response lasts); the connection where that happens is `stalled`.
         let mut stalled = None;
-        'input: for (n, bytes) in split_at(data, CONN, MAX_CONNECTIONS).enumerate() {
+        for (n, bytes) in split_at(data, CONN, MAX_CONNECTIONS).enumerate() {
             let (mut to_server, reader) = connect(n, &incoming, &seen).await;
             readers.push(reader);
-            for (i, segment) in split_at(bytes, TOKEN, usize::MAX).enumerate() {
-                let mut piece = Vec::new();
-                if i > 0 {
-                    let ready = watching.wait_for(|s| s.last_id.is_some() || s.all_ended());
-                    let _ = tokio::time::timeout(ID_WAIT, ready).await;
-                    piece = watching.borrow().last_id.clone().unwrap_or_else(|| TOKEN.to_vec());
-                }
-                piece.extend_from_slice(segment);
-                match tokio::time::timeout(STALL, to_server.write_all(&piece)).await {
-                    Ok(Ok(())) => {}
-                    // A connection the server closed takes no more input; the rest of its bytes are dropped.
-                    Ok(Err(_)) => break,
-                    Err(_) => {
-                        stalled = Some(n);
-                        writers.push(to_server);
-                        break 'input;
-                    }
-                }
-            }
+            let sent = write_connection(&mut to_server, bytes, &mut watching).await;
             writers.push(to_server);
+            // A connection the server closed takes no more input; the rest of its bytes are dropped.
+            if let Err(Stop::Stalled) = sent {
+                stalled = Some(n);
+                break;
+            }
         }
         if stalled.is_none() {
             // The server answers what it can before the input ends: hyper drops the requests in flight on a
@@ -228,6 +221,46 @@ fuzz_target!(|data: &[u8]| {
         }
     });
 });
+
+/// Why the client stopped writing to a connection.
+enum Stop {
+    /// The server closed it.
+    Closed,
+    /// The server read nothing for `STALL`.
+    Stalled,
+}
+
+/// Writes one connection's bytes, standing the last session id in for each `@SID@` and pausing at each `@WAIT@`.
+async fn write_connection(
+    to_server: &mut WriteHalf<DuplexStream>,
+    bytes: &[u8],
+    watching: &mut watch::Receiver<Seen>,
+) -> Result<(), Stop> {
+    for (i, segment) in split_at(bytes, SID, usize::MAX).enumerate() {
+        if i > 0 {
+            let ready = watching.wait_for(|s| s.last_id.is_some() || s.all_ended());
+            let _ = tokio::time::timeout(ID_WAIT, ready).await;
+            let id = watching.borrow().last_id.clone().unwrap_or_else(|| SID.to_vec());
+            send(to_server, &id).await?;
+        }
+        for (j, part) in split_at(segment, WAIT, usize::MAX).enumerate() {
+            if j > 0 {
+                tokio::time::sleep(PAUSE).await;
+            }
+            send(to_server, part).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes`, waiting at most `STALL` for the server to read them.
+async fn send(to_server: &mut WriteHalf<DuplexStream>, bytes: &[u8]) -> Result<(), Stop> {
+    match tokio::time::timeout(STALL, to_server.write_all(bytes)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(Stop::Closed),
+        Err(_) => Err(Stop::Stalled),
+    }
+}
 
 /// `data` cut at each `marker`, into at most `max` pieces (the last keeps any further markers).
 fn split_at<'a>(data: &'a [u8], marker: &'static [u8], max: usize) -> impl Iterator<Item = &'a [u8]> {
