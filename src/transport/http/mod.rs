@@ -423,3 +423,82 @@ impl hyper::body::Body for Tracked {
         self.body.size_hint()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+
+    use super::*;
+
+    /// The longest any step of these tests may wait for the server.
+    const BOUND: Duration = Duration::from_secs(10);
+
+    fn options() -> HttpOptions {
+        HttpOptions {
+            max_message_bytes: 4096,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 8,
+            allowed_origins: Vec::new(),
+            require_auth_header: false,
+            max_sessions: 8,
+            session_idle: Duration::from_secs(60),
+            shutdown_timeout: Duration::from_secs(2),
+            name: "test".into(),
+            mode: "read_only",
+            session_keys: None,
+            session_max_age: Duration::from_secs(3600),
+            drain_delay: Duration::ZERO,
+        }
+    }
+
+    /// Reads from `stream` into `got` until `done` finds what it waits for, within [`BOUND`].
+    async fn read_until<T>(stream: &mut DuplexStream, got: &mut Vec<u8>, done: impl Fn(&str) -> Option<T>) -> T {
+        let wait = async {
+            loop {
+                if let Some(t) = done(&String::from_utf8_lossy(got)) {
+                    return t;
+                }
+                let mut buf = [0u8; 4096];
+                let n = stream.read(&mut buf).await.expect("an in-memory read");
+                assert!(n > 0, "the server closed the stream; it wrote:\n{}", String::from_utf8_lossy(got));
+                got.extend_from_slice(&buf[..n]);
+            }
+        };
+        tokio::time::timeout(BOUND, wait).await.expect("the server answers within the bound")
+    }
+
+    /// The streams of one `serve_streams` call are connections of one server: an HTTP+SSE session opened on one
+    /// is fed on another and answers on the first; the call ends once its streams have ended.
+    #[tokio::test]
+    async fn streams_of_one_call_share_sessions_and_the_call_ends_with_them() {
+        let (incoming, streams) = mpsc::channel(2);
+        let serving = tokio::spawn(serve_streams(crate::session::tests::tools_only_server(), options(), streams));
+        let (mut sse, server_side) = tokio::io::duplex(8192);
+        incoming.send(server_side).await.expect("the server takes streams");
+        sse.write_all(b"GET /sse HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n").await.unwrap();
+        let mut on_sse = Vec::new();
+        let id = read_until(&mut sse, &mut on_sse, |text| {
+            let rest = text.split_once("sessionId=")?.1;
+            rest.split_once('\n').map(|(id, _)| id.trim().to_owned())
+        })
+        .await;
+
+        let (mut post, server_side) = tokio::io::duplex(8192);
+        incoming.send(server_side).await.expect("the server takes streams");
+        let body = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2024-11-05","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
+        let request = format!(
+            "POST /messages?sessionId={id} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        post.write_all(request.as_bytes()).await.unwrap();
+        let mut on_post = Vec::new();
+        read_until(&mut post, &mut on_post, |text| text.starts_with("HTTP/1.1 202 ").then_some(())).await;
+        read_until(&mut sse, &mut on_sse, |text| text.contains(r#""id":1,"result":{"#).then_some(())).await;
+
+        drop((sse, post, incoming));
+        let ended = tokio::time::timeout(BOUND, serving).await.expect("the call ends once its streams have ended");
+        ended.expect("no panic");
+    }
+}
