@@ -7,7 +7,8 @@
 //! [`crate::session::CallCx`]: sessions hold no credential, so one caller's key can never serve another caller's
 //! call. Protocol decisions are the [`crate::session::Session`]'s; these modules only map them to HTTP.
 //!
-//! Codemap: this file is the accept loop, shutdown and routing; `conns` (the connection cap and which connections
+//! Codemap: this file is the accept loop, shutdown and routing (and `serve_streams`, the same connections over any
+//! byte stream, for fuzzing and tests); `conns` (the connection cap and which connections
 //! give way), `gate` (Host, Origin, credential, media types), `sessions` (the session registry, its limit and the
 //! idle reaper), `sealed` (session ids that carry the session's state, so any replica serves any session),
 //! `streamable` (POST/GET/DELETE `/mcp` of the
@@ -386,7 +387,7 @@ where
     );
     log::debug!("refused a connection: every admitted connection is busy");
     tokio::spawn(async move {
-        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let refuse = async {
             stream.write_all(response.as_bytes()).await?;
             stream.shutdown().await?;
