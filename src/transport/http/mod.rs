@@ -7,7 +7,8 @@
 //! [`crate::session::CallCx`]: sessions hold no credential, so one caller's key can never serve another caller's
 //! call. Protocol decisions are the [`crate::session::Session`]'s; these modules only map them to HTTP.
 //!
-//! Codemap: this file is the accept loop, shutdown and routing; `conns` (the connection cap and which connections
+//! Codemap: this file is the accept loop, shutdown and routing (and `serve_streams`, the same connections over any
+//! byte stream, for fuzzing and tests); `conns` (the connection cap and which connections
 //! give way), `gate` (Host, Origin, credential, media types), `sessions` (the session registry, its limit and the
 //! idle reaper), `sealed` (session ids that carry the session's state, so any replica serves any session),
 //! `streamable` (POST/GET/DELETE `/mcp` of the
@@ -38,7 +39,9 @@ use hyper::service::service_fn;
 use hyper::{HeaderMap, Method, Request, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::json;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -109,21 +112,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let local = listener.local_addr()?;
-    let http = Arc::new(HttpServer {
-        gate: Gate {
-            loopback: local.ip().is_loopback(),
-            allowed_origins: options.allowed_origins.clone(),
-            require_auth_header: options.require_auth_header,
-        },
-        server,
-        sessions: Arc::new(Registry::new(options.max_sessions)),
-        sealed: options.session_keys.as_ref().map(|(current, previous)| {
-            Sealed::new(current, previous.as_ref(), options.session_max_age, options.max_sessions)
-        }),
-        draining: AtomicBool::new(false),
-        stop: CancellationToken::new(),
-        config: options,
-    });
+    let http = HttpServer::new(server, options, local.ip().is_loopback());
     let reaper = tokio::spawn(sessions::reap_idle(Arc::clone(&http.sessions), http.config.session_idle));
     let admitted = Conns::new(http.config.max_connections);
     let mut conns: JoinSet<()> = JoinSet::new();
@@ -188,6 +177,38 @@ pub async fn serve(
     Ok(())
 }
 
+/// Serves HTTP/1.1 on each byte stream received from `incoming` as one connection of one server, as if accepted on
+/// a loopback address, until `incoming` closes and every connection has ended; then ends the sessions, as shutdown
+/// does. It exists for fuzzing and tests (`fuzz/fuzz_targets/http_session.rs`), which need the real request path
+/// without sockets; servers use [`serve`].
+///
+/// The connections of one call share one session registry, so a session opened on one stream can be used on
+/// another (as the HTTP+SSE pair needs: its stream stays open while its messages arrive on other connections);
+/// each call has a registry of its own, so one call's outcome depends on its own streams alone, which is what a
+/// fuzzer needs to reproduce a finding.
+pub async fn serve_streams<Io>(server: Arc<Server>, options: HttpOptions, mut incoming: mpsc::Receiver<Io>)
+where
+    Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let http = HttpServer::new(server, options, true);
+    let reaper = tokio::spawn(sessions::reap_idle(Arc::clone(&http.sessions), http.config.session_idle));
+    let admitted = Conns::new(http.config.max_connections);
+    let peer = SocketAddr::from(([127, 0, 0, 1], 0));
+    let mut conns: JoinSet<()> = JoinSet::new();
+    while let Some(stream) = incoming.recv().await {
+        match admitted.admit() {
+            Some(admission) => {
+                conns.spawn(Arc::clone(&http).connection(stream, peer, admission));
+            }
+            None => refuse_connection(stream),
+        }
+    }
+    while conns.join_next().await.is_some() {}
+    http.stop.cancel();
+    http.sessions.end_all();
+    reaper.abort();
+}
+
 /// What every connection of one HTTP server shares.
 struct HttpServer {
     server: Arc<Server>,
@@ -202,7 +223,30 @@ struct HttpServer {
 }
 
 impl HttpServer {
-    async fn connection(self: Arc<Self>, stream: tokio::net::TcpStream, peer: SocketAddr, admission: Admitted) {
+    /// The shared state of a server whose address is a loopback one when `loopback` (which decides the Host check).
+    fn new(server: Arc<Server>, options: HttpOptions, loopback: bool) -> Arc<HttpServer> {
+        Arc::new(HttpServer {
+            gate: Gate {
+                loopback,
+                allowed_origins: options.allowed_origins.clone(),
+                require_auth_header: options.require_auth_header,
+            },
+            server,
+            sessions: Arc::new(Registry::new(options.max_sessions)),
+            sealed: options.session_keys.as_ref().map(|(current, previous)| {
+                Sealed::new(current, previous.as_ref(), options.session_max_age, options.max_sessions)
+            }),
+            draining: AtomicBool::new(false),
+            stop: CancellationToken::new(),
+            config: options,
+        })
+    }
+
+    /// Serves one connection: `stream` is a TCP stream, or any byte stream for [`serve_streams`].
+    async fn connection<Io>(self: Arc<Self>, stream: Io, peer: SocketAddr, admission: Admitted)
+    where
+        Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let h = Arc::clone(&self);
         let state = Arc::clone(&admission.state);
         let svc = service_fn(move |req| {
@@ -331,7 +375,10 @@ impl HttpServer {
 /// Answers a connection that arrives while every admitted one is busy: a 503 written without parsing the request,
 /// then the connection closes. What the client sent is drained for at most [`EVICT_GRACE`] first, because closing
 /// a socket with unread input resets it, and a reset could destroy the 503 before the client reads it.
-fn refuse_connection(mut stream: tokio::net::TcpStream) {
+fn refuse_connection<Io>(mut stream: Io)
+where
+    Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     const BODY: &str = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"too many connections: every connection is busy; try again later"}}"#;
     let response = format!(
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n\
@@ -375,5 +422,84 @@ impl hyper::body::Body for Tracked {
 
     fn size_hint(&self) -> hyper::body::SizeHint {
         self.body.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+
+    use super::*;
+
+    /// The longest any step of these tests may wait for the server.
+    const BOUND: Duration = Duration::from_secs(10);
+
+    fn options() -> HttpOptions {
+        HttpOptions {
+            max_message_bytes: 4096,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 8,
+            allowed_origins: Vec::new(),
+            require_auth_header: false,
+            max_sessions: 8,
+            session_idle: Duration::from_secs(60),
+            shutdown_timeout: Duration::from_secs(2),
+            name: "test".into(),
+            mode: "read_only",
+            session_keys: None,
+            session_max_age: Duration::from_secs(3600),
+            drain_delay: Duration::ZERO,
+        }
+    }
+
+    /// Reads from `stream` into `got` until `done` finds what it waits for, within [`BOUND`].
+    async fn read_until<T>(stream: &mut DuplexStream, got: &mut Vec<u8>, done: impl Fn(&str) -> Option<T>) -> T {
+        let wait = async {
+            loop {
+                if let Some(t) = done(&String::from_utf8_lossy(got)) {
+                    return t;
+                }
+                let mut buf = [0u8; 4096];
+                let n = stream.read(&mut buf).await.expect("an in-memory read");
+                assert!(n > 0, "the server closed the stream; it wrote:\n{}", String::from_utf8_lossy(got));
+                got.extend_from_slice(&buf[..n]);
+            }
+        };
+        tokio::time::timeout(BOUND, wait).await.expect("the server answers within the bound")
+    }
+
+    /// The streams of one `serve_streams` call are connections of one server: an HTTP+SSE session opened on one
+    /// is fed on another and answers on the first; the call ends once its streams have ended.
+    #[tokio::test]
+    async fn streams_of_one_call_share_sessions_and_the_call_ends_with_them() {
+        let (incoming, streams) = mpsc::channel(2);
+        let serving = tokio::spawn(serve_streams(crate::session::tests::tools_only_server(), options(), streams));
+        let (mut sse, server_side) = tokio::io::duplex(8192);
+        incoming.send(server_side).await.expect("the server takes streams");
+        sse.write_all(b"GET /sse HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n").await.unwrap();
+        let mut on_sse = Vec::new();
+        let id = read_until(&mut sse, &mut on_sse, |text| {
+            let rest = text.split_once("sessionId=")?.1;
+            rest.split_once('\n').map(|(id, _)| id.trim().to_owned())
+        })
+        .await;
+
+        let (mut post, server_side) = tokio::io::duplex(8192);
+        incoming.send(server_side).await.expect("the server takes streams");
+        let body = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2024-11-05","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
+        let request = format!(
+            "POST /messages?sessionId={id} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        post.write_all(request.as_bytes()).await.unwrap();
+        let mut on_post = Vec::new();
+        read_until(&mut post, &mut on_post, |text| text.starts_with("HTTP/1.1 202 ").then_some(())).await;
+        read_until(&mut sse, &mut on_sse, |text| text.contains(r#""id":1,"result":{"#).then_some(())).await;
+
+        drop((sse, post, incoming));
+        let ended = tokio::time::timeout(BOUND, serving).await.expect("the call ends once its streams have ended");
+        ended.expect("no panic");
     }
 }
