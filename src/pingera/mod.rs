@@ -11,17 +11,18 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::json;
-
 // The error type and its texts live in their own module so that this one reads as the request path; the re-export
-// keeps `pingera::ApiError` where callers found it before.
+// keeps `pingera::ApiError` where callers found it before. What a reply becomes (read whole in pieces, or decoded
+// as it arrives, then judged) is `reply`, with `body` holding the pieces.
 // The credential is the client's: the configuration and the tools use it from here.
 mod body;
 mod credential;
 mod error;
 mod gate;
+mod reply;
 
-use body::Body;
+use reply::Reply;
+pub use reply::{ApiResponse, Decode};
 
 pub use credential::{mask_userinfo, Credential, Secret};
 pub use error::ApiError;
@@ -72,62 +73,6 @@ pub struct ApiRequest {
     pub body: Option<Value>,
     /// How much of a successful reply the caller needs.
     pub decode: Decode,
-}
-
-/// How much of a successful reply the caller needs decoded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decode {
-    /// All of it. A body of more values than `PINGERA_MAX_JSON_VALUES` is refused; it is counted before it is
-    /// decoded.
-    Whole,
-    /// What a result of at most this many bytes can hold. A reply that may be larger is decoded as it arrives and
-    /// never held: each top-level list keeps only its first items that fit in the bytes and in the value limit,
-    /// and the rest are read and counted but never built ([`json::decode_within`]).
-    Within(usize),
-}
-
-/// A successful API reply, decoded as the request asked ([`Decode`]).
-#[derive(Clone, Debug, PartialEq)]
-pub struct ApiResponse {
-    /// The HTTP status (2xx).
-    pub status: u16,
-    /// The JSON body; `Null` for an empty body (204).
-    pub body: Value,
-    /// The lists cut while decoding, with how many items each held (only with [`Decode::Within`]).
-    pub cuts: Vec<json::Cut>,
-}
-
-/// Decodes a successful reply that was read whole, as `decode` asks.
-fn decode_read(status: u16, body: &Body, decode: Decode, max_values: usize) -> Result<ApiResponse, ApiError> {
-    let response = |body, cuts| ApiResponse { status, body, cuts };
-    if body.is_blank() {
-        return Ok(response(Value::Null, Vec::new()));
-    }
-    let not_json = |_| not_json(status, &body.head(EXCERPT_SOURCE));
-    let values = json::value_count(body.pieces());
-    match decode {
-        Decode::Within(budget) if body.len() > budget || values > max_values => {
-            match json::decode_within(body.reader(), json::Budget { bytes: budget, values: max_values }) {
-                Ok((value, cuts)) => Ok(response(value, cuts)),
-                Err(json::DecodeError::TooManyValues) => Err(ApiError::TooManyValues { limit: max_values }),
-                Err(json::DecodeError::Json(e)) => Err(not_json(e)),
-            }
-        }
-        _ if values > max_values => Err(ApiError::TooManyValues { limit: max_values }),
-        _ => match body.as_single() {
-            Some(bytes) => serde_json::from_slice(bytes),
-            None => serde_json::from_reader(body.reader()),
-        }
-        .map(|v| response(v, Vec::new()))
-        .map_err(not_json),
-    }
-}
-
-fn not_json(status: u16, head: &[u8]) -> ApiError {
-    ApiError::InvalidResponse(format!(
-        "status {status} with a body that is not JSON: {}",
-        excerpt(&String::from_utf8_lossy(head))
-    ))
 }
 
 /// What a call reports while it runs, so that the session can log it and send progress.
@@ -387,122 +332,18 @@ impl ApiClient {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
         // The size is judged before anything is decoded: a declared length over the cap ends the call at once, and
-        // an undeclared one is read into one buffer that stops at the cap. The body is decoded from that buffer
-        // alone, so a call holds at most the cap in raw bytes.
+        // a body that passes the cap while it is read ends it there.
         let declared = response.body().content_length();
         if declared.is_some_and(|n| n > self.max_reply) {
             return Err(Failure::too_large());
         }
         let mut reader = response.body_mut().with_config().limit(self.max_reply).reader();
-        let read = match req.decode {
-            // A success that may be larger than the result it feeds is decoded as it arrives: nothing of it is
-            // held but the items kept, and the first bytes for an error text.
-            Decode::Within(budget) if (200..300).contains(&status) && declared.is_none_or(|n| n > budget as u64) => {
-                // The decoder reads a byte at a time; the buffer turns that into reads of the socket's size.
-                let mut head = Head::new(io::BufReader::with_capacity(body::PIECE, &mut reader));
-                let budget = json::Budget { bytes: budget, values: self.max_values };
-                Read::Decoded(match json::decode_within(&mut head, budget) {
-                    Ok((value, cuts)) => Ok(ApiResponse { status, body: value, cuts }),
-                    // A failed read (over the cap, a timeout, a broken connection) is judged like one of a body read
-                    // whole: the same errors, the same retries.
-                    Err(json::DecodeError::Json(e)) if e.is_io() => {
-                        return Err(Failure::from_ureq(ureq::Error::from(io::Error::from(e))))
-                    }
-                    Err(json::DecodeError::TooManyValues) => Err(ApiError::TooManyValues { limit: self.max_values }),
-                    Err(_) if head.bytes.iter().all(u8::is_ascii_whitespace) => {
-                        Ok(ApiResponse { status, body: Value::Null, cuts: Vec::new() })
-                    }
-                    Err(_) => Err(not_json(status, &head.rest())),
-                })
-            }
-            _ => match Body::read_from(&mut reader).map_err(ureq::Error::from) {
-                Ok(body) => Read::Whole(body),
-                Err(ureq::Error::BodyExceedsLimit(_)) => return Err(Failure::too_large()),
-                Err(e) => return Err(Failure::from_ureq(e)),
-            },
+        let read = match reply::read(&mut reader, status, declared, req.decode, self.max_values) {
+            Ok(read) => read,
+            Err(ureq::Error::BodyExceedsLimit(_)) => return Err(Failure::too_large()),
+            Err(e) => return Err(Failure::from_ureq(e)),
         };
         Ok(Reply { status, retry_after, kept_alive, read, decode: req.decode })
-    }
-}
-
-/// A reply as received, before it is judged.
-struct Reply {
-    status: u16,
-    retry_after: Option<Duration>,
-    /// Whether the connection stays open for the next request.
-    kept_alive: bool,
-    read: Read,
-    /// What the request asked for, for a body read whole.
-    decode: Decode,
-}
-
-/// A reply's body as it was read.
-enum Read {
-    /// Read whole (every error reply, and every success that fits the result it feeds).
-    Whole(Body),
-    /// Decoded as it arrived ([`Decode::Within`]), or why that failed.
-    Decoded(Result<ApiResponse, ApiError>),
-}
-
-/// A reader that keeps the first bytes it passes on, for the error text of a body that is not JSON.
-struct Head<R> {
-    inner: R,
-    bytes: Vec<u8>,
-}
-
-impl<R: io::Read> Head<R> {
-    fn new(inner: R) -> Head<R> {
-        Head { inner, bytes: Vec::new() }
-    }
-
-    /// The first bytes, read on past where decoding stopped (a few bytes in, for most bodies that are not JSON),
-    /// so that the error text shows what the body was.
-    fn rest(mut self) -> Vec<u8> {
-        let mut buf = [0u8; 512];
-        while self.bytes.len() < EXCERPT_SOURCE && io::Read::read(&mut self, &mut buf).is_ok_and(|n| n > 0) {}
-        self.bytes
-    }
-}
-
-impl<R: io::Read> io::Read for Head<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let room = EXCERPT_SOURCE.saturating_sub(self.bytes.len()).min(n);
-        self.bytes.extend_from_slice(&buf[..room]);
-        Ok(n)
-    }
-}
-
-impl Reply {
-    fn into_result(self, max_values: usize) -> Result<ApiResponse, ApiError> {
-        let body = match self.read {
-            Read::Decoded(decoded) => return decoded,
-            Read::Whole(body) => body,
-        };
-        if (200..300).contains(&self.status) {
-            return decode_read(self.status, &body, self.decode, max_values);
-        }
-        let blank = body.is_blank();
-        // An error body is decoded only when it is small enough to decode whole; otherwise it is shown as text.
-        let parsed: Option<Value> = match body.as_single() {
-            Some(bytes) if !blank && json::value_count([bytes]) <= max_values => serde_json::from_slice(bytes).ok(),
-            _ => None,
-        };
-        let text = String::from_utf8_lossy(&body.head(EXCERPT_SOURCE)).into_owned();
-        // The API's error body is flask-smorest's {"code","status","message","errors"}; anything else is shown as
-        // a short excerpt.
-        let (message, errors) = match &parsed {
-            Some(Value::Object(o)) => (
-                o.get("message").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| excerpt(&text)),
-                o.get("errors").filter(|e| !e.is_null() && e.as_object().is_none_or(|m| !m.is_empty())).cloned(),
-            ),
-            _ if blank => ("no details given".to_owned(), None),
-            _ => (excerpt(&text), None),
-        };
-        Err(match self.status {
-            401 | 403 => ApiError::Auth { status: self.status, message },
-            status => ApiError::Status { status, message, errors },
-        })
     }
 }
 
@@ -568,18 +409,6 @@ fn io_detail(e: &io::Error) -> String {
     }
 }
 
-/// At most 300 characters of a body, on one line.
-/// The bytes of a body an excerpt is taken from: enough for its 300 characters after whitespace is collapsed.
-const EXCERPT_SOURCE: usize = 4096;
-
-fn excerpt(text: &str) -> String {
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match one_line.char_indices().nth(300) {
-        Some((i, _)) => format!("{}...", &one_line[..i]),
-        None => one_line,
-    }
-}
-
 /// Exponential backoff with "equal jitter": half the delay is fixed, half is random, so that many clients that
 /// failed together do not retry together.
 fn backoff(attempt: u32) -> Duration {
@@ -607,48 +436,5 @@ mod tests {
             let full = BACKOFF_BASE.saturating_mul(1 << (attempt - 1).min(16)).min(BACKOFF_CAP);
             assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?}");
         }
-    }
-
-    #[test]
-    fn error_bodies_become_messages() {
-        let reply = |status: u16, bytes: &[u8], decode: Decode| Reply {
-            status,
-            retry_after: None,
-            kept_alive: true,
-            read: Read::Whole(Body::from_bytes(bytes)),
-            decode,
-        };
-        let r = reply(422, br#"{"code":422,"status":"Unprocessable Entity","message":"Validation error","errors":{"json":{"name":["Missing data"]}}}"#, Decode::Whole);
-        let e = r.into_result(1000).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            r#"Pingera API error 422 Unprocessable Entity: Validation error; field errors: {"json":{"name":["Missing data"]}}"#
-        );
-        let r = reply(401, br#"{"code":401,"message":"Invalid credentials"}"#, Decode::Whole);
-        assert!(matches!(r.into_result(1000), Err(ApiError::Auth { status: 401, .. })));
-        let r = reply(200, b"<html>", Decode::Whole);
-        assert!(matches!(r.into_result(1000), Err(ApiError::InvalidResponse(_))));
-        let r = reply(204, b"", Decode::Within(10));
-        assert_eq!(r.into_result(1000).unwrap().body, Value::Null);
-        let many = format!("[{}]", vec!["0"; 2000].join(","));
-        let r = reply(200, many.as_bytes(), Decode::Whole);
-        assert!(matches!(r.into_result(1000), Err(ApiError::TooManyValues { limit: 1000 })));
-        // Decoded for a small result, the same reply is cut instead, and says by how much.
-        let r = reply(200, many.as_bytes(), Decode::Within(100)).into_result(1000).unwrap();
-        assert_eq!((r.body.as_array().map(Vec::len), r.cuts[0].items), (Some(50), 2000));
-    }
-
-    #[test]
-    fn a_streamed_body_keeps_its_head_for_the_error_text() {
-        let text = b"not json at all";
-        let mut head = Head::new(&text[..]);
-        assert!(json::decode_within(&mut head, json::Budget { bytes: 10, values: 10 }).is_err());
-        assert_eq!(head.rest(), text);
-    }
-
-    #[test]
-    fn excerpt_is_bounded() {
-        let long = "x ".repeat(1000);
-        assert!(excerpt(&long).len() < 310);
     }
 }
