@@ -44,7 +44,8 @@ fuzz_target!(|data: &[u8]| {
         Err(json::DecodeError::Json(_)) => assert!(whole.is_err(), "decode_within refused a text serde_json accepts"),
     }
     if let Ok(v) = whole {
-        let (all, cuts) = json::decode_within(data, json::Budget { bytes: usize::MAX / 2, values: usize::MAX / 2 }).expect("valid JSON decodes");
+        let (all, cuts) = json::decode_within(data, json::Budget { bytes: usize::MAX / 2, values: usize::MAX / 2 })
+            .expect("valid JSON decodes");
         assert_eq!(all, v);
         assert!(cuts.is_empty());
     }

@@ -4,14 +4,15 @@
 
 #![no_main]
 
-use std::collections::HashMap;
+#[path = "offline.rs"]
+mod offline;
+
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
 use pingera_mcp_server::app;
-use pingera_mcp_server::config::{Command, Config};
 use pingera_mcp_server::session::Session;
 use pingera_mcp_server::transport::stdio;
 
@@ -29,33 +30,13 @@ impl Write for Out {
     }
 }
 
-fn config() -> &'static Config {
-    static CONFIG: OnceLock<Config> = OnceLock::new();
-    CONFIG.get_or_init(|| {
-        let env: HashMap<String, String> = [
-            ("PINGERA_BASE_URL", "http://127.0.0.1:9"),
-            ("PINGERA_API_KEY", "fuzz-key"),
-            ("PINGERA_MODE", "read_write"),
-            ("PINGERA_MAX_RETRIES", "0"),
-            ("PINGERA_TIMEOUT", "1"),
-            ("PINGERA_SHUTDOWN_TIMEOUT", "2"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-        let (command, config) = Config::from_sources(&[], &env).expect("the fuzz configuration is valid");
-        assert_eq!(command, Command::Serve);
-        config
-    })
-}
-
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RT.get_or_init(|| tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime"))
 }
 
 fuzz_target!(|data: &[u8]| {
-    let config = config().clone();
+    let config = offline::config().clone();
     let mut opts = app::stdio_options(&config);
     opts.max_message_bytes = 4096;
     let session = Session::new(app::server(config));
