@@ -42,15 +42,11 @@ fn decode_read(status: u16, body: &Body, decode: Decode, max_values: usize) -> R
     if body.is_blank() {
         return Ok(response(Value::Null, Vec::new()));
     }
-    let not_json = |_| not_json(status, &body.head(EXCERPT_SOURCE));
     let values = json::value_count(body.pieces());
     match decode {
         Decode::Within(budget) if body.len() > budget || values > max_values => {
-            match json::decode_within(body.reader(), json::Budget { bytes: budget, values: max_values }) {
-                Ok((value, cuts)) => Ok(response(value, cuts)),
-                Err(json::DecodeError::TooManyValues) => Err(ApiError::TooManyValues { limit: max_values }),
-                Err(json::DecodeError::Json(e)) => Err(not_json(e)),
-            }
+            let cut = json::decode_within(body.reader(), json::Budget { bytes: budget, values: max_values });
+            cut_reply(status, cut, max_values, || body.head(EXCERPT_SOURCE))
         }
         _ if values > max_values => Err(ApiError::TooManyValues { limit: max_values }),
         _ => match body.as_single() {
@@ -58,7 +54,22 @@ fn decode_read(status: u16, body: &Body, decode: Decode, max_values: usize) -> R
             None => serde_json::from_reader(body.reader()),
         }
         .map(|v| response(v, Vec::new()))
-        .map_err(not_json),
+        .map_err(|_| not_json(status, &body.head(EXCERPT_SOURCE))),
+    }
+}
+
+/// A reply decoded with its lists cut ([`json::decode_within`]), or the error it is; `head` gives the first bytes
+/// for the text of a body that is not JSON. One judgement for a body read whole and one decoded as it arrives.
+fn cut_reply(
+    status: u16,
+    cut: Result<(Value, Vec<json::Cut>), json::DecodeError>,
+    max_values: usize,
+    head: impl FnOnce() -> Vec<u8>,
+) -> Result<ApiResponse, ApiError> {
+    match cut {
+        Ok((body, cuts)) => Ok(ApiResponse { status, body, cuts }),
+        Err(json::DecodeError::TooManyValues) => Err(ApiError::TooManyValues { limit: max_values }),
+        Err(json::DecodeError::Json(_)) => Err(not_json(status, &head())),
     }
 }
 
@@ -83,22 +94,19 @@ pub(super) fn read(
     decode: Decode,
     max_values: usize,
 ) -> Result<Read, ureq::Error> {
-    let Decode::Within(budget) = decode else {
-        return Body::read_from(reader).map(Read::Whole).map_err(ureq::Error::from);
+    let budget = match decode {
+        Decode::Within(budget) if (200..300).contains(&status) && declared.is_none_or(|n| n > budget as u64) => budget,
+        _ => return Body::read_from(reader).map(Read::Whole).map_err(ureq::Error::from),
     };
-    if !(200..300).contains(&status) || declared.is_some_and(|n| n <= budget as u64) {
-        return Body::read_from(reader).map(Read::Whole).map_err(ureq::Error::from);
-    }
     // The decoder reads a byte at a time; the buffer turns that into reads of the socket's size.
     let mut head = Head::new(io::BufReader::with_capacity(body::PIECE, reader));
-    Ok(Read::Decoded(match json::decode_within(&mut head, json::Budget { bytes: budget, values: max_values }) {
-        Ok((value, cuts)) => Ok(ApiResponse { status, body: value, cuts }),
+    let cut = json::decode_within(&mut head, json::Budget { bytes: budget, values: max_values });
+    Ok(Read::Decoded(match cut {
         Err(json::DecodeError::Json(e)) if e.is_io() => return Err(ureq::Error::from(io::Error::from(e))),
-        Err(json::DecodeError::TooManyValues) => Err(ApiError::TooManyValues { limit: max_values }),
         Err(_) if head.bytes.iter().all(u8::is_ascii_whitespace) => {
             Ok(ApiResponse { status, body: Value::Null, cuts: Vec::new() })
         }
-        Err(_) => Err(not_json(status, &head.rest())),
+        cut => cut_reply(status, cut, max_values, || head.rest()),
     }))
 }
 
